@@ -1,0 +1,316 @@
+package dev.devflow.cluster;
+
+import dev.devflow.actors.tenant.Tenant;
+import dev.devflow.http.ApiRoutes;
+import dev.devflow.http.Authenticator;
+import dev.devflow.http.ClusterMetrics;
+import dev.devflow.http.HttpMetrics;
+import dev.devflow.http.HttpServer;
+import dev.devflow.http.ServiceRoutes;
+import dev.devflow.http.TenantRoutes;
+import dev.devflow.persistence.AdminTokenStore;
+import dev.devflow.persistence.Database;
+import dev.devflow.persistence.DatabaseUnreachableException;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code devflow} command: {@code start} (one node, every role, embedded PostgreSQL), {@code
+ * node} (a cluster member on an external PostgreSQL), {@code version}.
+ *
+ * <p>{@link #main} parses the command line; {@link #init} wires a started actor system (entities
+ * by role, HTTP on the api role) and is what integration tests call through {@link Node#start}.
+ */
+@Command(
+    name = "devflow",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    subcommands = {Main.Start.class, Main.NodeCommand.class, Main.VersionCommand.class},
+    description = "DevFlow: git hosting, CI/CD, deployments, feature flags and AI agents on one Pekko cluster.")
+public final class Main implements Runnable {
+
+  static final String SYSTEM_NAME = "devflow";
+
+  /** Exit code for a start-up failure the user can fix (database, port, configuration). */
+  static final int EXIT_STARTUP = 2;
+
+  /** Every sharded entity type, for cluster status and metrics. */
+  static final List<EntityTypeKey<?>> ENTITY_TYPES = List.of(Tenant.ENTITY_KEY);
+
+  private static final Duration ADMIN_TOKEN_REFRESH = Duration.ofSeconds(30);
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+
+  /**
+   * Wires a started node: joins the cluster, starts sharding of every entity type (proxies on
+   * nodes without the core role) and, on the api role, the HTTP server.
+   *
+   * @return the bound HTTP port, or 0 when the node has no api role
+   */
+  public static CompletionStage<Integer> init(
+      ActorSystem<?> system, NodeSettings settings, Database db, String adminTokenHash) {
+    Cluster cluster = Cluster.get(system);
+    if (settings.seeds().isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    Tenant.init(system);
+    if (!settings.hasRole("api")) {
+      return CompletableFuture.completedFuture(0);
+    }
+
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    AtomicReference<String> adminHash = new AtomicReference<>(adminTokenHash);
+    AdminTokenStore adminTokens = new AdminTokenStore(db);
+    // Another node may have been started with a new DEVFLOW_ADMIN_TOKEN.
+    system.scheduler().scheduleWithFixedDelay(
+        ADMIN_TOKEN_REFRESH,
+        ADMIN_TOKEN_REFRESH,
+        () -> {
+          try {
+            adminTokens.currentHash().ifPresent(adminHash::set);
+          } catch (SQLException e) {
+            system.log().warn("cannot refresh the admin token: {}", e.getMessage());
+          }
+        },
+        system.dispatchers().lookup(DispatcherSelector.blocking()));
+
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    ClusterMetrics.register(registry, system, ENTITY_TYPES);
+    HttpMetrics metrics = new HttpMetrics(registry);
+    Authenticator auth =
+        new Authenticator(system, adminHash::get, settings.tokenCacheTtl(), settings.askTimeout());
+    ServiceRoutes service =
+        new ServiceRoutes(
+            system,
+            auth,
+            metrics,
+            () -> CompletableFuture.supplyAsync(() -> databaseAnswers(db), blocking),
+            ENTITY_TYPES,
+            settings.askTimeout());
+    TenantRoutes tenants = new TenantRoutes(system, auth, settings.maxBodyBytes(), settings.askTimeout());
+    return HttpServer.start(
+            system,
+            settings.httpHost(),
+            settings.httpPort(),
+            ApiRoutes.of(metrics, service, tenants),
+            settings.drainTimeout())
+        .thenApply(binding -> binding.localAddress().getPort());
+  }
+
+  private static boolean databaseAnswers(Database db) {
+    try {
+      db.ping();
+      return true;
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** Runs a node in the foreground until it is stopped; returns the process exit code. */
+  static int runForeground(Map<String, Object> options, Path configFile, boolean banner) {
+    RunningNode node;
+    int port;
+    try {
+      node = Node.start(options, configFile);
+    } catch (Node.StartupException | NodeConfig.InvalidConfigException | DatabaseUnreachableException e) {
+      System.err.println("devflow: " + e.getMessage());
+      return EXIT_STARTUP;
+    }
+    try {
+      port = node.httpPort().get(120, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      System.err.println("devflow: " + e.getCause().getMessage());
+      node.released().orTimeout(60, TimeUnit.SECONDS).exceptionally(t -> null).join();
+      return EXIT_STARTUP;
+    } catch (Exception e) {
+      System.err.println("devflow: the node did not start within 120 s: " + e);
+      node.close();
+      return EXIT_STARTUP;
+    }
+    // SIGTERM and Ctrl-C run CoordinatedShutdown; this hook keeps the JVM alive until the
+    // embedded PostgreSQL has stopped after the actor system.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> node.released().orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> null).join(),
+                "devflow-release"));
+    handleSignals(node.system());
+    if (banner) {
+      printBanner(node, port);
+    }
+    node.system().getWhenTerminated().toCompletableFuture().join();
+    node.released().orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> null).join();
+    return 0;
+  }
+
+  private static void printBanner(RunningNode node, int port) {
+    NodeSettings s = node.settings();
+    StringBuilder b = new StringBuilder();
+    b.append("\nDevFlow is running at http://").append(s.httpHost()).append(':').append(port).append('\n');
+    node.createdAdminToken()
+        .ifPresentOrElse(
+            token -> b.append("Admin token (shown once; also saved in ")
+                .append(s.home().resolve("admin-token"))
+                .append("):\n  ")
+                .append(token)
+                .append('\n'),
+            () -> b.append("Admin token: in ").append(s.home().resolve("admin-token")).append('\n'));
+    b.append("Stop with Ctrl-C.\n");
+    System.out.println(b);
+    System.out.flush();
+  }
+
+  /** Options every subcommand shares. */
+  static class Common {
+    @Option(names = "--home", description = "data directory (DEVFLOW_HOME, default ./.devflow)")
+    Path home;
+
+    @Option(names = "--config", description = "HOCON file with devflow { } settings")
+    Path config;
+
+    void putInto(Map<String, Object> options) {
+      if (home != null) {
+        options.put("devflow.home", home.toString());
+      }
+    }
+  }
+
+  @Command(name = "start", description = "Run one node with every role on an embedded PostgreSQL.")
+  static final class Start implements Callable<Integer> {
+    @CommandLine.Mixin Common common = new Common();
+
+    @Option(names = "--port", description = "HTTP port (DEVFLOW_HTTP_PORT, default 8080)")
+    Integer port;
+
+    @Override
+    public Integer call() {
+      Map<String, Object> options = new LinkedHashMap<>();
+      common.putInto(options);
+      if (port != null) {
+        options.put("devflow.http.port", port);
+      }
+      // A single node needs no fixed cluster port and no seeds.
+      options.put("devflow.cluster.port", 0);
+      options.put("devflow.cluster.seeds", "");
+      options.put("devflow.cluster.roles", "api,core,runner,runtime");
+      return runForeground(options, common.config, true);
+    }
+  }
+
+  @Command(name = "node", description = "Run a cluster member on an external PostgreSQL.")
+  static final class NodeCommand implements Callable<Integer> {
+    @CommandLine.Mixin Common common = new Common();
+
+    @Option(names = "--db-url", description = "JDBC URL of PostgreSQL (DEVFLOW_DB_URL)")
+    String dbUrl;
+
+    @Option(names = "--db-user", description = "database user (DEVFLOW_DB_USER)")
+    String dbUser;
+
+    @Option(names = "--db-password", description = "database password (DEVFLOW_DB_PASSWORD)")
+    String dbPassword;
+
+    @Option(names = "--http-host", description = "HTTP bind address (DEVFLOW_HTTP_HOST)")
+    String httpHost;
+
+    @Option(names = "--http-port", description = "HTTP port (DEVFLOW_HTTP_PORT)")
+    Integer httpPort;
+
+    @Option(names = "--cluster-host", description = "address other nodes reach this one at (DEVFLOW_CLUSTER_HOST)")
+    String clusterHost;
+
+    @Option(names = "--cluster-port", description = "cluster (Artery) port (DEVFLOW_CLUSTER_PORT)")
+    Integer clusterPort;
+
+    @Option(names = "--seeds", description = "host:port[,host:port] of seed nodes (DEVFLOW_SEEDS)")
+    String seeds;
+
+    @Option(names = "--roles", description = "api,core[,runner,runtime] (DEVFLOW_ROLES)")
+    String roles;
+
+    @Override
+    public Integer call() {
+      Map<String, Object> options = new LinkedHashMap<>();
+      common.putInto(options);
+      putIfSet(options, "devflow.db.url", dbUrl);
+      putIfSet(options, "devflow.db.user", dbUser);
+      putIfSet(options, "devflow.db.password", dbPassword);
+      putIfSet(options, "devflow.http.host", httpHost);
+      putIfSet(options, "devflow.http.port", httpPort);
+      putIfSet(options, "devflow.cluster.host", clusterHost);
+      putIfSet(options, "devflow.cluster.port", clusterPort);
+      putIfSet(options, "devflow.cluster.seeds", seeds);
+      putIfSet(options, "devflow.cluster.roles", roles);
+      if ((dbUrl == null || dbUrl.isBlank()) && System.getenv("DEVFLOW_DB_URL") == null) {
+        System.err.println("devflow: 'node' needs an external database: --db-url or DEVFLOW_DB_URL");
+        return EXIT_STARTUP;
+      }
+      return runForeground(options, common.config, false);
+    }
+
+    private static void putIfSet(Map<String, Object> options, String key, Object value) {
+      if (value != null) {
+        options.put(key, value);
+      }
+    }
+  }
+
+  @Command(name = "version", description = "Print the version.")
+  static final class VersionCommand implements Runnable {
+    @Override
+    public void run() {
+      System.out.println("devflow " + Version.current());
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    static String current() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return v == null ? "development" : v;
+    }
+
+    @Override
+    public String[] getVersion() {
+      return new String[] {"devflow " + current()};
+    }
+  }
+
+  /** Runs CoordinatedShutdown on SIGTERM/SIGINT so the process leaves the cluster and exits 0. */
+  static void handleSignals(ActorSystem<?> system) {
+    for (String name : List.of("TERM", "INT")) {
+      sun.misc.Signal.handle(
+          new sun.misc.Signal(name),
+          sig -> CoordinatedShutdown.get(system).run(CoordinatedShutdown.unknownReason()));
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.devflow.cluster;
+
+import com.typesafe.config.Config;
+import dev.devflow.persistence.DatabaseSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code devflow { }} settings a node starts with, read once from its configuration and
+ * checked: roles must be known, seeds must be host:port.
+ */
+public record NodeSettings(
+    Path home,
+    String adminToken,
+    String httpHost,
+    int httpPort,
+    long maxBodyBytes,
+    Duration askTimeout,
+    Duration drainTimeout,
+    String clusterHost,
+    int clusterPort,
+    List<String> seeds,
+    Set<String> roles,
+    DatabaseSettings database,
+    int poolSize,
+    Duration tokenCacheTtl) {
+
+  public static final Set<String> KNOWN_ROLES = Set.of("api", "core", "runner", "runtime");
+
+  public static NodeSettings from(Config config) {
+    Config c = config.getConfig("devflow");
+    List<String> seeds = split(c.getString("cluster.seeds"));
+    for (String seed : seeds) {
+      if (!seed.matches("[^:\\s]+:\\d{1,5}")) {
+        throw new NodeConfig.InvalidConfigException("seed '" + seed + "' is not host:port");
+      }
+    }
+    Set<String> roles = Set.copyOf(split(c.getString("cluster.roles")));
+    for (String role : roles) {
+      if (!KNOWN_ROLES.contains(role)) {
+        throw new NodeConfig.InvalidConfigException(
+            "unknown role '" + role + "'; roles are " + String.join(", ", KNOWN_ROLES.stream().sorted().toList()));
+      }
+    }
+    if (roles.isEmpty()) {
+      throw new NodeConfig.InvalidConfigException("a node needs at least one role");
+    }
+    return new NodeSettings(
+        Path.of(c.getString("home")).toAbsolutePath().normalize(),
+        c.getString("admin-token"),
+        c.getString("http.host"),
+        c.getInt("http.port"),
+        c.getBytes("http.max-body-size"),
+        c.getDuration("http.ask-timeout"),
+        c.getDuration("http.drain-timeout"),
+        c.getString("cluster.host"),
+        c.getInt("cluster.port"),
+        seeds,
+        roles,
+        new DatabaseSettings(c.getString("db.url"), c.getString("db.user"), c.getString("db.password")),
+        c.getInt("db.pool-size"),
+        c.getDuration("auth.token-cache-ttl"));
+  }
+
+  public boolean embeddedDatabase() {
+    return database.url().isBlank();
+  }
+
+  public boolean hasRole(String role) {
+    return roles.contains(role);
+  }
+
+  private static List<String> split(String s) {
+    return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+  }
+}
