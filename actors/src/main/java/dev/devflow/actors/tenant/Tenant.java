@@ -92,8 +92,13 @@ public final class Tenant
   public sealed interface Event extends StoredJson
       permits TenantCreated, DisplayNameChanged, PlanChanged, TokenIssued, TokenRevoked {}
 
+  /** Events written before displayName existed read with the name as display name. */
   public record TenantCreated(String name, String displayName, Plan plan, Instant at)
-      implements Event {}
+      implements Event {
+    public TenantCreated {
+      displayName = displayName == null ? name : displayName;
+    }
+  }
 
   public record DisplayNameChanged(String displayName, Instant at) implements Event {}
 
