@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.SQLException;
 import java.util.Optional;
 
 /**
@@ -25,7 +24,7 @@ final class AdminTokenBootstrap {
 
   private AdminTokenBootstrap() {}
 
-  static Outcome run(AdminTokenStore store, String configured, Path home) throws SQLException, IOException {
+  static Outcome run(AdminTokenStore store, String configured, Path home) throws IOException {
     if (!configured.isBlank()) {
       String hash = Tokens.hash(configured);
       store.replace(hash);

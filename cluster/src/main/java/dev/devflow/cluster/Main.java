@@ -11,10 +11,10 @@ import dev.devflow.http.TenantRoutes;
 import dev.devflow.persistence.AdminTokenStore;
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.DatabaseUnreachableException;
+import dev.devflow.persistence.StoreException;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,7 +97,7 @@ public final class Main implements Runnable {
         () -> {
           try {
             adminTokens.currentHash().ifPresent(adminHash::set);
-          } catch (SQLException e) {
+          } catch (StoreException e) {
             system.log().warn("cannot refresh the admin token: {}", e.getMessage());
           }
         },
@@ -114,7 +114,7 @@ public final class Main implements Runnable {
             system,
             auth,
             metrics,
-            () -> CompletableFuture.supplyAsync(() -> databaseAnswers(db), blocking),
+            () -> CompletableFuture.supplyAsync(db::answers, blocking),
             ENTITY_TYPES,
             settings.askTimeout());
     TenantRoutes tenants = new TenantRoutes(system, auth, settings.maxBodyBytes(), settings.askTimeout());
@@ -125,15 +125,6 @@ public final class Main implements Runnable {
             ApiRoutes.of(metrics, service, tenants),
             settings.drainTimeout())
         .thenApply(binding -> binding.localAddress().getPort());
-  }
-
-  private static boolean databaseAnswers(Database db) {
-    try {
-      db.ping();
-      return true;
-    } catch (SQLException e) {
-      return false;
-    }
   }
 
   /** Runs a node in the foreground until it is stopped; returns the process exit code. */

@@ -59,11 +59,21 @@ public final class Database implements AutoCloseable {
   }
 
   /** Runs {@code SELECT 1}; throws when the database does not answer within 2 s. */
-  public void ping() throws SQLException {
+  private void ping() throws SQLException {
     try (Connection c = dataSource.getConnection();
         Statement s = c.createStatement()) {
       s.setQueryTimeout(2);
       s.execute("SELECT 1");
+    }
+  }
+
+  /** True when the database answers {@code SELECT 1} within 2 s. */
+  public boolean answers() {
+    try {
+      ping();
+      return true;
+    } catch (SQLException e) {
+      return false;
     }
   }
 
