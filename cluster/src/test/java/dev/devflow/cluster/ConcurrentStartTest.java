@@ -65,12 +65,14 @@ class ConcurrentStartTest {
         Api first = new Api(nodes.get(0).baseUrl());
         Api third = new Api(nodes.get(2).baseUrl());
         waitForMembers(first, admin, 3);
+        for (RunningNode n : nodes) {
+          waitReady(new Api(n.baseUrl()));
+        }
         String token = first.tenantWithToken(admin, "acme", "read");
         for (RunningNode n : nodes) {
           Api api = new Api(n.baseUrl());
           Api.Response r = api.get("/api/v1/tenants/acme", token);
           assertEquals(200, r.status(), r.body());
-          assertEquals(200, api.get("/health/ready", null).status());
         }
         assertEquals(200, third.get("/api/v1/tenants/acme/tokens", admin).status());
       } finally {
@@ -79,6 +81,17 @@ class ConcurrentStartTest {
           n.close();
         }
       }
+    }
+  }
+
+  /** A node is ready once it sees itself Up, which can lag behind the leader's view. */
+  private static void waitReady(Api api) throws Exception {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (api.get("/health/ready", null).status() != 200) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("node never became ready");
+      }
+      Thread.sleep(100);
     }
   }
 
