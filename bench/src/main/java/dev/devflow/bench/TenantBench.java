@@ -55,6 +55,8 @@ public final class TenantBench {
     options.put("devflow.http.port", 0);
     options.put("devflow.cluster.port", 0);
     options.put("pekko.loglevel", "WARNING");
+    String syncCommit = System.getProperty("devflow.bench.synchronous-commit", "on");
+    options.put("devflow.db.embedded-synchronous-commit", syncCommit);
     try (RunningNode node = Node.start(options, null)) {
       node.httpPort().get(120, TimeUnit.SECONDS);
       String admin = node.createdAdminToken().orElseThrow();
@@ -92,8 +94,8 @@ public final class TenantBench {
             }
           };
 
-      System.out.printf("%n%d entities, %d s per run after %d s warm-up, %d cores, %s%n%n",
-          ENTITIES, seconds, warmup, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
+      System.out.printf("%n%d entities, %d s per run after %d s warm-up, %d cores, Java %s, synchronous_commit=%s%n%n",
+          ENTITIES, seconds, warmup, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"), syncCommit);
       System.out.println("| via | clients | commands/s | p50 ms | p99 ms | errors |");
       System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
       for (var via : List.of(Map.entry("direct ask", ask), Map.entry("HTTP", patch))) {

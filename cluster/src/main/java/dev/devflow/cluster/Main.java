@@ -186,7 +186,10 @@ public final class Main implements Runnable {
     @Option(names = "--home", description = "data directory (DEVFLOW_HOME, default ./.devflow)")
     Path home;
 
-    @Option(names = "--config", description = "HOCON file with devflow { } settings")
+    @Option(
+        names = "--config",
+        defaultValue = "${env:DEVFLOW_CONFIG}",
+        description = "HOCON file with devflow { } settings (DEVFLOW_CONFIG)")
     Path config;
 
     void putInto(Map<String, Object> options) {

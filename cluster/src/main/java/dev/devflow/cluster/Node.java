@@ -46,7 +46,7 @@ public final class Node {
       DatabaseSettings dbSettings = settings.database();
       if (settings.embeddedDatabase()) {
         try {
-          embedded = EmbeddedDatabase.start(settings.home());
+          embedded = EmbeddedDatabase.start(settings.home(), settings.embeddedSynchronousCommit());
         } catch (IOException | RuntimeException e) {
           throw new StartupException(
               "cannot start the embedded PostgreSQL in " + settings.home().resolve("pgdata") + ": " + e.getMessage(), e);

@@ -25,6 +25,7 @@ public record NodeSettings(
     List<String> seeds,
     Set<String> roles,
     DatabaseSettings database,
+    boolean embeddedSynchronousCommit,
     int poolSize,
     Duration tokenCacheTtl) {
 
@@ -61,6 +62,7 @@ public record NodeSettings(
         seeds,
         roles,
         new DatabaseSettings(c.getString("db.url"), c.getString("db.user"), c.getString("db.password")),
+        c.getBoolean("db.embedded-synchronous-commit"),
         c.getInt("db.pool-size"),
         c.getDuration("auth.token-cache-ttl"));
   }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,10 @@ class ProcessTest {
   @TempDir Path dir;
 
   private Process devflow(Path out, String... args) throws IOException {
+    return devflow(Map.of(), out, args);
+  }
+
+  private Process devflow(Map<String, String> env, Path out, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx256m");
@@ -36,6 +41,7 @@ class ProcessTest {
     pb.redirectOutput(out.toFile());
     pb.redirectError(Path.of(out + ".err").toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("DEVFLOW_"));
+    pb.environment().putAll(env);
     return pb.start();
   }
 
@@ -72,6 +78,27 @@ class ProcessTest {
       assertEquals(2, p.exitValue());
       assertOneLineError(out, "cannot listen on 127.0.0.1:" + taken.getLocalPort());
     }
+  }
+
+  @Test
+  void environmentVariablesReachTheConfiguration() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("127.0.0.1", 0));
+      Path out = dir.resolve("env.out");
+      Process p = devflow(
+          Map.of("DEVFLOW_HTTP_PORT", Integer.toString(taken.getLocalPort()), "DEVFLOW_HOME", dir.resolve("envhome").toString()),
+          out, "start");
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      assertEquals(2, p.exitValue());
+      assertOneLineError(out, "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+    }
+    Path conf = dir.resolve("env.conf");
+    Files.writeString(conf, "devflow.http.bogus = 1\n");
+    Path out = dir.resolve("envconf.out");
+    Process p = devflow(Map.of("DEVFLOW_CONFIG", conf.toString()), out, "start", "--home", dir.resolve("h2").toString());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(2, p.exitValue());
+    assertOneLineError(out, "devflow.http.bogus");
   }
 
   @Test
