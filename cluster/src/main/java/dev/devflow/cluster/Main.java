@@ -1,11 +1,15 @@
 package dev.devflow.cluster;
 
+import dev.devflow.actors.repo.GitStorage;
+import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.http.ApiRoutes;
 import dev.devflow.http.Authenticator;
 import dev.devflow.http.ClusterMetrics;
 import dev.devflow.http.HttpMetrics;
+import dev.devflow.http.GitRoutes;
 import dev.devflow.http.HttpServer;
+import dev.devflow.http.RepoRoutes;
 import dev.devflow.http.ServiceRoutes;
 import dev.devflow.http.TenantRoutes;
 import dev.devflow.persistence.AdminTokenStore;
@@ -57,7 +61,7 @@ public final class Main implements Runnable {
   static final int EXIT_STARTUP = 2;
 
   /** Every sharded entity type, for cluster status and metrics. */
-  static final List<EntityTypeKey<?>> ENTITY_TYPES = List.of(Tenant.ENTITY_KEY);
+  static final List<EntityTypeKey<?>> ENTITY_TYPES = List.of(Tenant.ENTITY_KEY, Repo.ENTITY_KEY);
 
   private static final Duration ADMIN_TOKEN_REFRESH = Duration.ofSeconds(30);
 
@@ -82,7 +86,9 @@ public final class Main implements Runnable {
     if (settings.seeds().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
+    GitStorage git = new GitStorage(settings.gitRoot());
     Tenant.init(system);
+    Repo.init(system, git);
     if (!settings.hasRole("api")) {
       return CompletableFuture.completedFuture(0);
     }
@@ -118,11 +124,13 @@ public final class Main implements Runnable {
             ENTITY_TYPES,
             settings.askTimeout());
     TenantRoutes tenants = new TenantRoutes(system, auth, settings.maxBodyBytes(), settings.askTimeout());
+    RepoRoutes repos = new RepoRoutes(system, auth, git, settings.maxBodyBytes(), settings.askTimeout());
+    GitRoutes gitRoutes = new GitRoutes(system, auth, git, settings.askTimeout(), settings.maxPushBytes());
     return HttpServer.start(
             system,
             settings.httpHost(),
             settings.httpPort(),
-            ApiRoutes.of(metrics, service, tenants),
+            ApiRoutes.of(metrics, service, tenants, repos, gitRoutes),
             settings.drainTimeout())
         .thenApply(binding -> binding.localAddress().getPort());
   }

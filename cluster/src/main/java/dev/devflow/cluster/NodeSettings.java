@@ -27,6 +27,8 @@ public record NodeSettings(
     DatabaseSettings database,
     boolean embeddedSynchronousCommit,
     int poolSize,
+    Path gitRoot,
+    long maxPushBytes,
     Duration tokenCacheTtl) {
 
   public static final Set<String> KNOWN_ROLES = Set.of("api", "core", "runner", "runtime");
@@ -49,8 +51,10 @@ public record NodeSettings(
     if (roles.isEmpty()) {
       throw new NodeConfig.InvalidConfigException("a node needs at least one role");
     }
+    Path home = Path.of(c.getString("home")).toAbsolutePath().normalize();
+    String gitRoot = c.getString("git.root");
     return new NodeSettings(
-        Path.of(c.getString("home")).toAbsolutePath().normalize(),
+        home,
         c.getString("admin-token"),
         c.getString("http.host"),
         c.getInt("http.port"),
@@ -64,6 +68,8 @@ public record NodeSettings(
         new DatabaseSettings(c.getString("db.url"), c.getString("db.user"), c.getString("db.password")),
         c.getBoolean("db.embedded-synchronous-commit"),
         c.getInt("db.pool-size"),
+        gitRoot.isBlank() ? home.resolve("git") : Path.of(gitRoot).toAbsolutePath().normalize(),
+        c.getBytes("git.max-push-size"),
         c.getDuration("auth.token-cache-ttl"));
   }
 

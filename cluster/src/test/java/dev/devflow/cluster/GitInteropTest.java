@@ -1,0 +1,283 @@
+package dev.devflow.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Git hosting with the real {@code git} CLI against a real node: clone, push, fetch, rejections,
+ * protection, auth, concurrency and hostile names, with {@code git fsck --strict} on the bare
+ * repository after every scenario.
+ */
+class GitInteropTest {
+
+  @TempDir static Path dir;
+  static RunningNode node;
+  static Api api;
+  static String admin;
+  static String write;
+  static String read;
+  static String otherWrite;
+  static int port;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNodes.start(TestNodes.options(dir.resolve("home")));
+    api = new Api(node.baseUrl());
+    port = node.httpPort().join();
+    admin = node.createdAdminToken().orElseThrow();
+    write = api.tenantWithToken(admin, "acme", "write");
+    read = api.token(admin, "acme", "read");
+    otherWrite = api.tenantWithToken(admin, "other", "write");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  record Git(int code, String output) {}
+
+  static Git git(Path cwd, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("git", "-c", "user.name=Dev", "-c", "user.email=dev@example.com",
+        "-c", "credential.helper=", "-c", "init.defaultBranch=main"));
+    cmd.addAll(List.of(args));
+    Files.createDirectories(cwd);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+    pb.environment().put("GIT_TERMINAL_PROMPT", "0");
+    pb.environment().put("GIT_ASKPASS", "");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "git " + String.join(" ", args));
+    return new Git(p.exitValue(), out);
+  }
+
+  static Git ok(Path cwd, String... args) throws Exception {
+    Git g = git(cwd, args);
+    assertEquals(0, g.code(), "git " + String.join(" ", args) + ":\n" + g.output());
+    return g;
+  }
+
+  static String url(String token, String tenant, String repo) {
+    return "http://x:" + token + "@127.0.0.1:" + port + "/git/" + tenant + "/" + repo + ".git";
+  }
+
+  static void createRepo(String name) throws Exception {
+    Api.Response r = api.post("/api/v1/tenants/acme/repos", write, "{\"name\":\"" + name + "\"}");
+    assertEquals(201, r.status(), r.body());
+  }
+
+  static Path bare(String name) {
+    return dir.resolve("home/git/acme/" + name + ".git");
+  }
+
+  static void fsck(String name) throws Exception {
+    ok(bare(name), "fsck", "--strict");
+  }
+
+  static Path commit(Path work, String file, String content) throws Exception {
+    Files.writeString(work.resolve(file), content);
+    ok(work, "add", file);
+    ok(work, "commit", "-q", "-m", "change " + file);
+    return work;
+  }
+
+  @Test
+  void cloneEmptyPushCloneAndFetch() throws Exception {
+    createRepo("web");
+    Path a = dir.resolve("web-a");
+    ok(dir, "clone", "-q", url(write, "acme", "web"), a.toString());
+    commit(a, "README.md", "hello\n");
+    ok(a, "push", "-q", "origin", "HEAD:main");
+    fsck("web");
+
+    Path b = dir.resolve("web-b");
+    ok(dir, "clone", "-q", url(read, "acme", "web"), b.toString());
+    assertEquals("hello\n", Files.readString(b.resolve("README.md")));
+
+    commit(a, "second.txt", "two\n");
+    ok(a, "push", "-q", "origin", "HEAD:main");
+    Git fetch = ok(b, "-c", "protocol.version=2", "fetch", "origin");
+    ok(b, "merge", "-q", "--ff-only", "origin/main");
+    assertEquals("two\n", Files.readString(b.resolve("second.txt")));
+    fsck("web");
+
+    String head = ok(a, "rev-parse", "HEAD").output().trim();
+    Api.Response repo = waitForRef("web", "refs/heads/main", head);
+    assertTrue(repo.json().get("cloneUrl").asText().endsWith("/git/acme/web.git"));
+    Api.Response commits = api.get("/api/v1/tenants/acme/repos/web/commits?ref=main&limit=1", read);
+    assertEquals(head, commits.json().get("items").get(0).get("id").asText());
+    Api.Response file = api.get("/api/v1/tenants/acme/repos/web/files/second.txt?ref=main", read);
+    assertEquals("two\n", file.body());
+    assertEquals(404, api.get("/api/v1/tenants/acme/repos/web/files/missing.txt", read).status());
+    assertFalse(fetch.output().contains("fatal"));
+  }
+
+  @Test
+  void nonFastForwardIsRejectedAndProtectedBranchIsNotForcedOrDeleted() throws Exception {
+    createRepo("prot");
+    Path a = dir.resolve("prot-a");
+    ok(dir, "clone", "-q", url(write, "acme", "prot"), a.toString());
+    commit(a, "a.txt", "1\n");
+    ok(a, "push", "-q", "origin", "HEAD:main");
+    commit(a, "a.txt", "2\n");
+    ok(a, "push", "-q", "origin", "HEAD:main");
+    String remoteHead = ok(a, "rev-parse", "HEAD").output().trim();
+    ok(a, "reset", "-q", "--hard", "HEAD~1");
+    commit(a, "b.txt", "diverged\n");
+
+    Git nonFf = git(a, "push", "origin", "HEAD:main");
+    assertNotEquals(0, nonFf.code());
+    assertTrue(nonFf.output().contains("non-fast-forward") || nonFf.output().contains("fetch first"), nonFf.output());
+
+    Git force = git(a, "push", "-f", "origin", "HEAD:main");
+    assertNotEquals(0, force.code());
+    assertTrue(force.output().contains("protected branch main cannot be force-pushed"), force.output());
+
+    Git delete = git(a, "push", "origin", ":main");
+    assertNotEquals(0, delete.code());
+    assertTrue(delete.output().contains("protected branch main cannot be deleted"), delete.output());
+
+    assertEquals(remoteHead, ok(bare("prot"), "rev-parse", "refs/heads/main").output().trim());
+    // Other branches may be force-pushed and deleted.
+    ok(a, "push", "-q", "origin", "HEAD:feature");
+    ok(a, "reset", "-q", "--hard", "HEAD~1");
+    ok(a, "push", "-q", "-f", "origin", "HEAD:feature");
+    ok(a, "push", "-q", "origin", ":feature");
+    fsck("prot");
+  }
+
+  @Test
+  void authFailuresAndForeignTenants() throws Exception {
+    createRepo("secure");
+    Path work = dir.resolve("secure-none");
+    Git none = git(dir, "clone", "-q", "http://127.0.0.1:" + port + "/git/acme/secure.git", work.toString());
+    assertNotEquals(0, none.code());
+    var challenge = api.get("/git/acme/secure.git/info/refs?service=git-upload-pack", null);
+    assertEquals(401, challenge.status());
+    String www = challenge.raw().headers().firstValue("www-authenticate").orElse("");
+    assertTrue(www.startsWith("Basic realm=\"DevFlow\""), www);
+
+    Git wrong = git(dir, "clone", "-q", url("dft_acme_00_bad", "acme", "secure"), dir.resolve("secure-bad").toString());
+    assertNotEquals(0, wrong.code());
+
+    Git foreign = git(dir, "clone", "-q", url(otherWrite, "acme", "secure"), dir.resolve("secure-foreign").toString());
+    assertNotEquals(0, foreign.code());
+    assertTrue(foreign.output().contains("not found"), foreign.output());
+
+    Path r = dir.resolve("secure-read");
+    ok(dir, "clone", "-q", url(read, "acme", "secure"), r.toString());
+    commit(r, "x.txt", "x\n");
+    Git readPush = git(r, "push", "origin", "HEAD:main");
+    assertNotEquals(0, readPush.code());
+    assertTrue(readPush.output().contains("403"), readPush.output());
+    fsck("secure");
+  }
+
+  @Test
+  void unknownRepositoriesAndHostileNamesCreateNothing() throws Exception {
+    for (String name : List.of("nope", "..", "%2e%2e", "..%2f..%2fetc", "a%2fb", "UPPER", "x".repeat(70))) {
+      Git g = git(dir, "clone", "-q", url(write, "acme", name), dir.resolve("hostile").toString());
+      assertNotEquals(0, g.code(), name);
+    }
+    for (String body : List.of("{\"name\":\"..\"}", "{\"name\":\"../x\"}", "{\"name\":\"/etc\"}", "{\"name\":\"a/b\"}")) {
+      assertEquals(400, api.post("/api/v1/tenants/acme/repos", write, body).status(), body);
+    }
+    assertEquals(404, api.get("/api/v1/tenants/acme/repos/nope", read).status());
+    try (var s = Files.list(dir.resolve("home/git/acme"))) {
+      assertTrue(s.map(p -> p.getFileName().toString()).allMatch(n -> n.matches("[a-z0-9][a-z0-9-]*\\.git")));
+    }
+    assertFalse(Files.exists(dir.resolve("home/git/acme/nope.git")));
+    assertFalse(Files.exists(dir.resolve("home/etc")));
+  }
+
+  @Test
+  void concurrentPushesNeverCorruptRefs() throws Exception {
+    createRepo("busy");
+    Path seed = dir.resolve("busy-seed");
+    ok(dir, "clone", "-q", url(write, "acme", "busy"), seed.toString());
+    commit(seed, "base.txt", "base\n");
+    ok(seed, "push", "-q", "origin", "HEAD:main");
+
+    ExecutorService pool = Executors.newFixedThreadPool(12);
+    try {
+      List<Future<Git>> branches = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        Path w = dir.resolve("busy-" + i);
+        ok(dir, "clone", "-q", url(write, "acme", "busy"), w.toString());
+        commit(w, "f" + i + ".txt", "client " + i + "\n");
+        int n = i;
+        branches.add(pool.submit(() -> git(w, "push", "-q", "origin", "HEAD:refs/heads/b" + n)));
+      }
+      List<Future<Git>> racers = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        Path w = dir.resolve("busy-race-" + i);
+        ok(dir, "clone", "-q", url(write, "acme", "busy"), w.toString());
+        commit(w, "race.txt", "racer " + i + "\n");
+        racers.add(pool.submit(() -> git(w, "push", "origin", "HEAD:main")));
+      }
+      for (Future<Git> f : branches) {
+        assertEquals(0, f.get().code(), f.get().output());
+      }
+      int won = 0;
+      for (Future<Git> f : racers) {
+        if (f.get().code() == 0) {
+          won++;
+        }
+      }
+      // The racers' commits diverge, so both succeeding would mean one overwrote the other.
+      assertEquals(1, won, "exactly one racer wins");
+    } finally {
+      pool.shutdown();
+    }
+    fsck("busy");
+    for (int i = 0; i < 10; i++) {
+      ok(bare("busy"), "rev-parse", "--verify", "refs/heads/b" + i);
+    }
+  }
+
+  @Test
+  void pushesMadeBehindTheEntitysBackAreRecordedWhenItStarts() throws Exception {
+    createRepo("recon");
+    Path w = dir.resolve("recon-w");
+    ok(dir, "clone", "-q", url(write, "acme", "recon"), w.toString());
+    commit(w, "a.txt", "a\n");
+    // Straight to the bare repository on disk: the entity never hears of it.
+    ok(w, "push", "-q", bare("recon").toString(), "HEAD:refs/heads/side");
+    String head = ok(w, "rev-parse", "HEAD").output().trim();
+    // The entity learns of it when it next starts: restart the node.
+    node.close();
+    node = TestNodes.start(TestNodes.options(dir.resolve("home")));
+    api = new Api(node.baseUrl());
+    port = node.httpPort().join();
+    waitForRef("recon", "refs/heads/side", head);
+  }
+
+  static Api.Response waitForRef(String repo, String ref, String id) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    Api.Response r;
+    do {
+      r = api.get("/api/v1/tenants/acme/repos/" + repo, read);
+      if (r.status() == 200 && r.json().get("refs").has(ref) && r.json().get("refs").get(ref).asText().equals(id)) {
+        return r;
+      }
+      Thread.sleep(100);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError(ref + " never became " + id + ": " + r.body());
+  }
+}

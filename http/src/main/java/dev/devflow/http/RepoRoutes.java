@@ -1,0 +1,247 @@
+package dev.devflow.http;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.devflow.actors.Names;
+import dev.devflow.actors.repo.GitStorage;
+import dev.devflow.actors.repo.Repo;
+import dev.devflow.actors.tenant.Role;
+import java.io.IOException;
+import java.net.URLConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectLoader;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+/**
+ * {@code /api/v1/tenants/{t}/repos} (API.md "Repositories"): create, list, get (with the clone
+ * URL and refs), delete, commits at a ref, and a file's raw content at a ref.
+ */
+public final class RepoRoutes extends ApiDirectives {
+
+  /** POST body. */
+  public record CreateRepo(String name, String defaultBranch, String description) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record RepoView(
+      String name, String defaultBranch, String description, String visibility,
+      List<String> protectedBranches, String cloneUrl, Map<String, String> refs, Instant createdAt) {}
+
+  public record CommitView(String id, String author, Instant time, String message) {}
+
+  private static final int MAX_COMMITS = 500;
+  private static final long MAX_FILE_BYTES = 50L * 1024 * 1024;
+
+  private final ClusterSharding sharding;
+  private final GitStorage storage;
+  private final Duration askTimeout;
+  private final Executor blocking;
+
+  public RepoRoutes(ActorSystem<?> system, Authenticator authenticator, GitStorage storage, long maxBodyBytes, Duration askTimeout) {
+    super(authenticator, maxBodyBytes);
+    this.sharding = ClusterSharding.get(system);
+    this.storage = storage;
+    this.askTimeout = askTimeout;
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+  }
+
+  /** Mounted under {@code /api/v1/tenants/{t}}. */
+  public Route route(String t) {
+    return pathPrefix("repos", () -> concat(
+        pathEnd(() -> label("/api/v1/tenants/{t}/repos", () -> collection(t))),
+        pathPrefix(PathMatchers.segment(), r -> one(t, r))));
+  }
+
+  private Route collection(String t) {
+    return concat(
+        post(() -> authenticated(p -> tenantScope(p, t, Role.WRITE, () -> create(t)))),
+        get(() -> authenticated(p -> tenantScope(p, t, Role.READ, () -> list(t)))));
+  }
+
+  private Route one(String t, String r) {
+    Route repo = label("/api/v1/tenants/{t}/repos/{r}", () -> concat(
+        get(() -> readable(t, r, this::view)),
+        delete(() -> authenticated(p -> tenantScope(p, t, Role.ADMIN, () -> delete(t, r))))));
+    Route commits = label("/api/v1/tenants/{t}/repos/{r}/commits", () -> get(() -> readable(t, r, s ->
+        parameterOptional("ref", ref -> parameterOptional("limit", limit ->
+            commits(t, r, ref.orElse(s.defaultBranch()), limit))))));
+    Route files = label("/api/v1/tenants/{t}/repos/{r}/files/{path}", () -> get(() -> readable(t, r, s ->
+        extractUnmatchedPath(path -> parameterOptional("ref", ref -> file(t, r, ref.orElse(s.defaultBranch()), path))))));
+    return concat(pathEnd(() -> repo), path("commits", () -> commits), pathPrefix("files", () -> files));
+  }
+
+  /** Any token of the tenant, and the repository must exist. */
+  private Route readable(String t, String r, Function<Repo.Summary, Route> inner) {
+    return authenticated(p -> tenantScope(p, t, Role.READ, () -> withRepo(t, r, inner)));
+  }
+
+  private Route create(String t) {
+    return jsonBody(CreateRepo.class, body -> {
+      if (!Names.isValid(body.name())) {
+        throw ProblemException.invalid("name", "name must match " + Names.PATTERN.pattern());
+      }
+      String branch = body.defaultBranch() == null ? "main" : body.defaultBranch();
+      if (!branch.matches("[A-Za-z0-9][A-Za-z0-9._/-]{0,99}") || branch.contains("..") || branch.endsWith(".lock")) {
+        throw ProblemException.invalid("defaultBranch", "not a valid branch name: " + branch);
+      }
+      if (body.description() != null && body.description().length() > 1000) {
+        throw ProblemException.invalid("description", "description is at most 1000 characters");
+      }
+      return extractUri(uri -> completeAsync(
+          repo(t, body.name()).<Repo.Summary>askWithStatus(r -> new Repo.Create(branch, body.description(), r), askTimeout),
+          s -> respondWithHeader(Location.create("/api/v1/tenants/" + t + "/repos/" + s.name()),
+              () -> completeJson(StatusCodes.CREATED, view(s, uri)))));
+    });
+  }
+
+  private Route list(String t) {
+    return extractUri(uri -> completeAsync(summaries(t), list ->
+        completeJson(StatusCodes.OK, Map.of("items", list.stream().map(s -> view(s, uri)).toList()))));
+  }
+
+  /** The repositories on disk for the tenant, as their entities describe them. */
+  private CompletionStage<List<Repo.Summary>> summaries(String t) {
+    Path dir = storage.root().resolve(t);
+    List<String> names = new ArrayList<>();
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> s = Files.list(dir)) {
+        s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".git"))
+            .map(n -> n.substring(0, n.length() - 4)).filter(Names::isValid).sorted().forEach(names::add);
+      } catch (IOException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    List<CompletableFuture<Repo.Summary>> asks = names.stream()
+        .map(n -> repo(t, n).<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout).toCompletableFuture()
+            .exceptionally(e -> null))
+        .toList();
+    return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0]))
+        .thenApply(x -> asks.stream().map(CompletableFuture::join).filter(s -> s != null).toList());
+  }
+
+  private Route delete(String t, String r) {
+    if (!Names.isValid(r)) {
+      return completeProblem(ProblemException.notFound("repository " + t + "/" + r + " not found").problem());
+    }
+    return completeAsync(repo(t, r).<Done>askWithStatus(Repo.Delete::new, askTimeout), d -> complete(StatusCodes.NO_CONTENT));
+  }
+
+  private Route withRepo(String t, String r, Function<Repo.Summary, Route> inner) {
+    if (!Names.isValid(r)) {
+      return completeProblem(ProblemException.notFound("repository " + t + "/" + r + " not found").problem());
+    }
+    return completeAsync(repo(t, r).<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout), inner::apply);
+  }
+
+  private Route view(Repo.Summary s) {
+    return extractUri(uri -> completeJson(StatusCodes.OK, view(s, uri)));
+  }
+
+  private static RepoView view(Repo.Summary s, Uri uri) {
+    String base = uri.getScheme() + "://" + uri.getHost().address() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+    return new RepoView(s.name(), s.defaultBranch(), s.description(), s.visibility(), s.protectedBranches(),
+        base + "/git/" + s.tenant() + "/" + s.name() + ".git", s.refs(), s.createdAt());
+  }
+
+  private Route commits(String t, String r, String ref, Optional<String> limitParam) {
+    int limit;
+    try {
+      limit = limitParam.map(Integer::parseInt).orElse(20);
+    } catch (NumberFormatException e) {
+      throw ProblemException.invalid("limit", "limit must be a number");
+    }
+    if (limit < 1 || limit > MAX_COMMITS) {
+      throw ProblemException.invalid("limit", "limit must be 1 to " + MAX_COMMITS);
+    }
+    int max = limit;
+    return completeAsync(CompletableFuture.supplyAsync(() -> {
+      try (Repository repo = storage.open(t, r); RevWalk walk = new RevWalk(repo)) {
+        ObjectId id = resolve(repo, ref);
+        walk.markStart(walk.parseCommit(id));
+        List<CommitView> list = new ArrayList<>();
+        for (RevCommit c : walk) {
+          if (list.size() == max) {
+            break;
+          }
+          list.add(new CommitView(c.getName(),
+              c.getAuthorIdent().getName() + " <" + c.getAuthorIdent().getEmailAddress() + ">",
+              c.getAuthorIdent().getWhenAsInstant(), c.getShortMessage()));
+        }
+        return list;
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }, blocking), list -> completeJson(StatusCodes.OK, Map.of("items", list)));
+  }
+
+  private Route file(String t, String r, String ref, String rawPath) {
+    String path = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
+    String decoded = Uri.create("/" + path).path().substring(1);
+    if (decoded.isEmpty() || decoded.contains("..") || decoded.startsWith("/")) {
+      throw ProblemException.invalid("path", "not a file path: " + decoded);
+    }
+    return completeAsync(CompletableFuture.supplyAsync(() -> {
+      try (Repository repo = storage.open(t, r); RevWalk walk = new RevWalk(repo)) {
+        RevCommit commit = walk.parseCommit(resolve(repo, ref));
+        try (TreeWalk tw = TreeWalk.forPath(repo, decoded, commit.getTree())) {
+          if (tw == null || tw.isSubtree()) {
+            throw ProblemException.notFound("no file " + decoded + " at " + ref);
+          }
+          ObjectLoader loader = repo.open(tw.getObjectId(0));
+          if (loader.getSize() > MAX_FILE_BYTES) {
+            throw new ProblemException(413, "file-too-large", "File too large", "files over 50 MiB are not served raw", null);
+          }
+          String guessed = URLConnection.guessContentTypeFromName(decoded);
+          var type = guessed == null || guessed.startsWith("text/")
+              ? ContentTypes.TEXT_PLAIN_UTF8
+              : ContentTypes.parse(guessed);
+          return HttpResponse.create().withEntity(HttpEntities.create(type, loader.getBytes()));
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }, blocking), this::complete);
+  }
+
+  private static ObjectId resolve(Repository repo, String ref) throws IOException {
+    if (ref.contains("..") || ref.startsWith("-")) {
+      throw ProblemException.invalid("ref", "not a ref: " + ref);
+    }
+    ObjectId id = repo.resolve(ref + "^{commit}");
+    if (id == null) {
+      throw ProblemException.notFound("no ref or commit " + ref);
+    }
+    return id;
+  }
+
+  private EntityRef<Repo.Command> repo(String t, String name) {
+    return sharding.entityRefFor(Repo.ENTITY_KEY, Repo.entityId(t, name));
+  }
+}
