@@ -3,14 +3,8 @@ package dev.devflow.actors.tenant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.devflow.actors.SerializationFixtures;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -28,15 +22,13 @@ import org.junit.jupiter.api.Test;
  * {@code serialization/tenant/} holds bytes a serializer wrote (serializer id, manifest, payload)
  * and the value they must read as. Fixtures are never edited: a new shape gets a new fixture.
  *
- * <p>To add fixtures for new events, run with {@code -Ddevflow.fixtures.write=<dir>}; existing
- * files are left alone.
+ * <p>See {@link SerializationFixtures} for adding fixtures.
  */
 class TenantSerializationTest {
 
   private static final ActorTestKit testKit = ActorTestKit.create();
   private static final Serialization serialization =
       SerializationExtension.get(Adapter.toClassic(testKit.system()));
-  private static final ObjectMapper json = new ObjectMapper();
   private static final Instant AT = Instant.parse("2026-11-26T10:00:00Z");
 
   /** Fixture name → the value it must read as. */
@@ -56,16 +48,7 @@ class TenantSerializationTest {
 
   @Test
   void everyCurrentEventReadsFromItsFixture() throws IOException {
-    String dir = System.getProperty("devflow.fixtures.write");
-    if (dir != null) {
-      for (var e : CURRENT.entrySet()) {
-        write(Path.of(dir, e.getKey() + ".json"), e.getValue());
-      }
-      return;
-    }
-    for (var e : CURRENT.entrySet()) {
-      assertEquals(e.getValue(), read(e.getKey()), e.getKey());
-    }
+    SerializationFixtures.verify(serialization, "tenant", CURRENT);
   }
 
   @Test
@@ -134,28 +117,6 @@ class TenantSerializationTest {
   }
 
   private static Object read(String fixture) throws IOException {
-    try (InputStream in = TenantSerializationTest.class.getResourceAsStream("/serialization/tenant/" + fixture + ".json")) {
-      if (in == null) {
-        throw new IOException("missing fixture " + fixture);
-      }
-      JsonNode node = json.readTree(in);
-      byte[] payload = json.writeValueAsBytes(node.get("payload"));
-      return serialization
-          .deserialize(payload, node.get("serializerId").asInt(), node.get("manifest").asText())
-          .get();
-    }
-  }
-
-  private static void write(Path file, Object value) throws IOException {
-    if (Files.exists(file)) {
-      return;
-    }
-    var s = serialization.findSerializerFor(value);
-    ObjectNode node = json.createObjectNode();
-    node.put("serializerId", s.identifier());
-    node.put("manifest", Serializers.manifestFor(s, value));
-    node.set("payload", json.readTree(new String(serialization.serialize(value).get(), StandardCharsets.UTF_8)));
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n");
+    return SerializationFixtures.read(serialization, "tenant", fixture);
   }
 }
