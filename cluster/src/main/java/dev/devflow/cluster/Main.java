@@ -125,7 +125,7 @@ public final class Main implements Runnable {
             settings.askTimeout());
     TenantRoutes tenants = new TenantRoutes(system, auth, settings.maxBodyBytes(), settings.askTimeout());
     RepoRoutes repos = new RepoRoutes(system, auth, git, settings.maxBodyBytes(), settings.askTimeout());
-    GitRoutes gitRoutes = new GitRoutes(system, auth, git, settings.askTimeout(), settings.maxPushBytes());
+    GitRoutes gitRoutes = new GitRoutes(system, auth, git, settings.askTimeout(), settings.maxPushBytes(), settings.gitRequestTimeout());
     return HttpServer.start(
             system,
             settings.httpHost(),

@@ -29,6 +29,7 @@ public record NodeSettings(
     int poolSize,
     Path gitRoot,
     long maxPushBytes,
+    Duration gitRequestTimeout,
     Duration tokenCacheTtl) {
 
   public static final Set<String> KNOWN_ROLES = Set.of("api", "core", "runner", "runtime");
@@ -70,6 +71,7 @@ public record NodeSettings(
         c.getInt("db.pool-size"),
         gitRoot.isBlank() ? home.resolve("git") : Path.of(gitRoot).toAbsolutePath().normalize(),
         c.getBytes("git.max-push-size"),
+        c.getDuration("git.request-timeout"),
         c.getDuration("auth.token-cache-ttl"));
   }
 

@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,27 +25,15 @@ class ProcessTest {
   @TempDir Path dir;
 
   private Process devflow(Path out, String... args) throws IOException {
-    return devflow(Map.of(), out, args);
+    return TestProcesses.devflow(Map.of(), out, args);
   }
 
   private Process devflow(Map<String, String> env, Path out, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx256m");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(false);
-    pb.redirectOutput(out.toFile());
-    pb.redirectError(Path.of(out + ".err").toFile());
-    pb.environment().keySet().removeIf(k -> k.startsWith("DEVFLOW_"));
-    pb.environment().putAll(env);
-    return pb.start();
+    return TestProcesses.devflow(env, out, args);
   }
 
   private static String stderr(Path out) throws IOException {
-    return Files.readString(Path.of(out + ".err"));
+    return TestProcesses.stderr(out);
   }
 
   private static void assertOneLineError(Path out, String expected) throws IOException {
@@ -161,22 +148,6 @@ class ProcessTest {
   }
 
   private static void waitReady(int port, Process p, Path out) throws Exception {
-    Api api = new Api("http://127.0.0.1:" + port);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) {
-        throw new AssertionError("node exited " + p.exitValue() + ": " + stderr(out) + Files.readString(out));
-      }
-      try {
-        if (api.get("/health/ready", null).status() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    p.destroyForcibly();
-    throw new AssertionError("node never became ready: " + Files.readString(out));
+    TestProcesses.waitReady(port, p, out);
   }
 }

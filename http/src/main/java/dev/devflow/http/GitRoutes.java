@@ -21,6 +21,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -67,6 +68,7 @@ import org.eclipse.jgit.transport.UploadPack;
  */
 public final class GitRoutes extends ApiDirectives {
 
+  /** Longest wait for the next chunk of a request or for the client to take the next one. */
   private static final Duration STREAM_TIMEOUT = Duration.ofMinutes(5);
   private static final ContentType.Binary UPLOAD_RESULT = ContentTypes.create(
       MediaTypes.customBinary("application", "x-git-upload-pack-result", false));
@@ -78,23 +80,31 @@ public final class GitRoutes extends ApiDirectives {
   private final GitStorage storage;
   private final Duration askTimeout;
   private final long maxPushBytes;
+  private final Duration requestTimeout;
   private final Executor blocking;
 
   public GitRoutes(
-      ActorSystem<?> system, Authenticator authenticator, GitStorage storage, Duration askTimeout, long maxPushBytes) {
+      ActorSystem<?> system,
+      Authenticator authenticator,
+      GitStorage storage,
+      Duration askTimeout,
+      long maxPushBytes,
+      Duration requestTimeout) {
     super(authenticator, 0);
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.storage = storage;
     this.askTimeout = askTimeout;
     this.maxPushBytes = maxPushBytes;
+    this.requestTimeout = requestTimeout;
     this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
   }
 
   public Route route() {
+    // A large push or clone takes longer than the API's request timeout.
     return pathPrefix(
         "git",
-        () -> pathPrefix(
+        () -> withRequestTimeout(requestTimeout, () -> pathPrefix(
             PathMatchers.segment(),
             tenant -> pathPrefix(
                 PathMatchers.segment(),
@@ -108,7 +118,7 @@ public final class GitRoutes extends ApiDirectives {
                         () -> label("/git/{t}/{r}.git/git-upload-pack", () -> post(() -> pack(tenant, repoGit, false)))),
                     path(
                         "git-receive-pack",
-                        () -> label("/git/{t}/{r}.git/git-receive-pack", () -> post(() -> pack(tenant, repoGit, true))))))));
+                        () -> label("/git/{t}/{r}.git/git-receive-pack", () -> post(() -> pack(tenant, repoGit, true)))))))));
   }
 
   private Route infoRefs(String tenant, String repoGit, Optional<String> service) {
@@ -161,13 +171,18 @@ public final class GitRoutes extends ApiDirectives {
     InputStream body = request.entity().withoutSizeLimit().getDataBytes()
         .runWith(StreamConverters.asInputStream(STREAM_TIMEOUT), mat);
     boolean gzip = request.getHeader("Content-Encoding").map(h -> h.value().contains("gzip")).orElse(false);
-    Pair<OutputStream, Source<ByteString, NotUsed>> out =
-        StreamConverters.asOutputStream(STREAM_TIMEOUT).preMaterialize(mat);
     CompletableFuture<HttpResponse> response = new CompletableFuture<>();
     ContentType.Binary type = receive ? RECEIVE_RESULT : UPLOAD_RESULT;
-    OutputStream signalling = new FirstWriteOutputStream(out.first(), () -> response.complete(
-        HttpResponse.create().withEntity(HttpEntities.createChunked(type, out.second()))
-            .addHeader(CacheControl.create(CacheDirectives.NO_CACHE))));
+    // The response stream is made at the first write, not before: a pre-materialized stream that
+    // waits longer than the subscription timeout for the server to take it (a big push takes
+    // minutes to read) is cancelled.
+    OutputStream signalling = new FirstWriteOutputStream(() -> {
+      Pair<OutputStream, Source<ByteString, NotUsed>> out =
+          StreamConverters.asOutputStream(STREAM_TIMEOUT).preMaterialize(mat);
+      response.complete(HttpResponse.create().withEntity(HttpEntities.createChunked(type, out.second()))
+          .addHeader(CacheControl.create(CacheDirectives.NO_CACHE)));
+      return out.first();
+    });
     blocking.execute(() -> {
       try (Repository repo = storage.open(tenant, name);
           InputStream in = gzip ? new GZIPInputStream(body, 64 * 1024) : body) {
@@ -301,44 +316,45 @@ public final class GitRoutes extends ApiDirectives {
         .orElse(List.of());
   }
 
-  /** Calls {@code onFirstWrite} once, before the first byte (or the close) passes through. */
+  /**
+   * Opens its target only when the first byte (or the close) arrives, so that the HTTP response
+   * starts after JGit has read the request.
+   */
   private static final class FirstWriteOutputStream extends OutputStream {
-    private final OutputStream out;
-    private Runnable onFirstWrite;
+    private final Supplier<OutputStream> open;
+    private OutputStream out;
 
-    FirstWriteOutputStream(OutputStream out, Runnable onFirstWrite) {
-      this.out = out;
-      this.onFirstWrite = onFirstWrite;
+    FirstWriteOutputStream(Supplier<OutputStream> open) {
+      this.open = open;
     }
 
-    private void first() {
-      if (onFirstWrite != null) {
-        onFirstWrite.run();
-        onFirstWrite = null;
+    private OutputStream out() {
+      if (out == null) {
+        out = open.get();
       }
+      return out;
     }
 
     @Override
     public void write(int b) throws IOException {
-      first();
-      out.write(b);
+      out().write(b);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      first();
-      out.write(b, off, len);
+      out().write(b, off, len);
     }
 
     @Override
     public void flush() throws IOException {
-      out.flush();
+      if (out != null) {
+        out.flush();
+      }
     }
 
     @Override
     public void close() throws IOException {
-      first();
-      out.close();
+      out().close();
     }
   }
 }
