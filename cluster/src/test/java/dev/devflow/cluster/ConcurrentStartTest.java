@@ -75,6 +75,18 @@ class ConcurrentStartTest {
           assertEquals(200, r.status(), r.body());
         }
         assertEquals(200, third.get("/api/v1/tenants/acme/tokens", admin).status());
+
+        // Revoked through the first node, refused by the third within the promised second, even
+        // though the third had just accepted (and cached) it.
+        Api.Response issued = first.post("/api/v1/tenants/acme/tokens", admin, "{\"name\":\"r\",\"role\":\"read\"}");
+        String revocable = issued.json().get("token").asText();
+        assertEquals(200, third.get("/api/v1/tenants/acme", revocable).status());
+        assertEquals(204, first.call("DELETE", "/api/v1/tenants/acme/tokens/" + issued.json().get("id").asText(), admin, null).status());
+        long revokedAt = System.nanoTime();
+        while (third.get("/api/v1/tenants/acme", revocable).status() != 401) {
+          assertTrue(System.nanoTime() - revokedAt < 1_000_000_000L, "revocation reached the third node within 1 s");
+          Thread.sleep(20);
+        }
       } finally {
         pool.shutdown();
         for (RunningNode n : nodes) {
