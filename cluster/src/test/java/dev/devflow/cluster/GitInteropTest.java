@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -37,13 +39,20 @@ class GitInteropTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestNodes.start(TestNodes.options(dir.resolve("home")));
+    node = TestNodes.start(options());
     api = new Api(node.baseUrl());
     port = node.httpPort().join();
     admin = node.createdAdminToken().orElseThrow();
     write = api.tenantWithToken(admin, "acme", "write");
     read = api.token(admin, "acme", "read");
     otherWrite = api.tenantWithToken(admin, "other", "write");
+  }
+
+  /** A small push limit, so that the limit can be tested without gigabytes. */
+  static Map<String, Object> options() {
+    Map<String, Object> o = TestNodes.options(dir.resolve("home"));
+    o.put("devflow.git.max-push-size", "2m");
+    return o;
   }
 
   @AfterAll
@@ -262,10 +271,97 @@ class GitInteropTest {
     String head = ok(w, "rev-parse", "HEAD").output().trim();
     // The entity learns of it when it next starts: restart the node.
     node.close();
-    node = TestNodes.start(TestNodes.options(dir.resolve("home")));
+    node = TestNodes.start(options());
     api = new Api(node.baseUrl());
     port = node.httpPort().join();
     waitForRef("recon", "refs/heads/side", head);
+  }
+
+  @Test
+  void aPushOverTheSizeLimitIsRejectedAndChangesNothing() throws Exception {
+    createRepo("limited");
+    Path w = dir.resolve("limited-w");
+    ok(dir, "clone", "-q", url(write, "acme", "limited"), w.toString());
+    commit(w, "small.txt", "small\n");
+    ok(w, "push", "-q", "origin", "HEAD:main");
+    String before = ok(bare("limited"), "rev-parse", "refs/heads/main").output().trim();
+    byte[] random = new byte[3 * 1024 * 1024];
+    new Random(7).nextBytes(random);
+    Files.write(w.resolve("big.bin"), random);
+    ok(w, "add", "big.bin");
+    ok(w, "commit", "-q", "-m", "too big");
+    Git push = git(w, "push", "origin", "HEAD:main");
+    assertNotEquals(0, push.code(), push.output());
+    assertTrue(push.output().toLowerCase().contains("too large") || push.output().contains("limit"), push.output());
+    assertEquals(before, ok(bare("limited"), "rev-parse", "refs/heads/main").output().trim());
+    fsck("limited");
+  }
+
+  @Test
+  void aCorruptPackIsRejectedAndChangesNothing() throws Exception {
+    createRepo("corrupt");
+    String newId = "1234567890123456789012345678901234567890";
+    byte[] body = concat(
+        pkt("0000000000000000000000000000000000000000 " + newId + " refs/heads/evil\0report-status\n"),
+        "0000".getBytes(), "PACK\0\0\0\2\0\0\0\1garbage-not-a-pack".getBytes());
+    int status = rawPost("/git/acme/corrupt.git/git-receive-pack", body, body.length);
+    assertTrue(status == 200 || status >= 400, "answered: " + status);
+    Git refs = git(bare("corrupt"), "for-each-ref");
+    assertEquals("", refs.output().trim(), "no ref was created");
+    fsck("corrupt");
+  }
+
+  @Test
+  void aClientThatDisconnectsMidPushLeavesNoRef() throws Exception {
+    createRepo("cut");
+    String newId = "1234567890123456789012345678901234567890";
+    byte[] start = concat(
+        pkt("0000000000000000000000000000000000000000 " + newId + " refs/heads/cut\0report-status\n"),
+        "0000".getBytes(), "PACK\0\0\0\2\0\0\0\5".getBytes());
+    // Promise a megabyte, send the start, hang up.
+    rawPost("/git/acme/cut.git/git-receive-pack", start, 1024 * 1024);
+    // The repository still takes a normal push afterwards, and only that push left a ref.
+    Path w = dir.resolve("cut-w");
+    ok(dir, "clone", "-q", url(write, "acme", "cut"), w.toString());
+    commit(w, "a.txt", "a\n");
+    ok(w, "push", "-q", "origin", "HEAD:main");
+    String refs = git(bare("cut"), "for-each-ref", "--format=%(refname)").output().trim();
+    assertEquals("refs/heads/main", refs);
+    fsck("cut");
+  }
+
+  private static byte[] pkt(String line) {
+    return (String.format("%04x", line.length() + 4) + line).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * POSTs {@code body} with a declared length of {@code declared} over a raw socket: when the
+   * declared length is longer, the connection closes mid-body. Returns the status, or -1.
+   */
+  private static int rawPost(String path, byte[] body, int declared) throws IOException {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(20_000);
+      String auth = java.util.Base64.getEncoder().encodeToString(("x:" + write).getBytes());
+      String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + auth
+          + "\r\nContent-Type: application/x-git-receive-pack-request\r\nContent-Length: " + declared
+          + "\r\nConnection: close\r\n\r\n";
+      s.getOutputStream().write(head.getBytes());
+      s.getOutputStream().write(body);
+      s.getOutputStream().flush();
+      if (declared > body.length) {
+        return -1;
+      }
+      String reply = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+      return Integer.parseInt(reply.substring(9, 12));
+    }
   }
 
   static Api.Response waitForRef(String repo, String ref, String id) throws Exception {
