@@ -6,7 +6,8 @@
 #   bench/git-bench.sh [commits] [files-per-commit] [runs]
 #
 # Needs: git, python3, curl, a built jar (bin/devflow builds it). Starts its own node and daemon
-# on free loopback ports and stops them at the end.
+# on free loopback ports and stops them at the end. Both servers check pushed objects
+# (receive.fsckObjects) and are warmed up by one untimed push and clone.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 commits="${1:-5000}"; per="${2:-4}"; runs="${3:-3}"
@@ -62,6 +63,14 @@ git daemon --reuseaddr --base-path="$work/daemon" --export-all --enable=receive-
 daemon_pid=$!
 sleep 1
 
+# One untimed push and clone each way first: a server is measured warm (JIT-compiled), as it runs.
+curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -X POST "127.0.0.1:$port/api/v1/tenants/bench/repos" -d '{"name":"warm"}' >/dev/null
+git --git-dir "$work/source.git" push -q "$df/warm.git" main
+git clone -q --bare "$df/warm.git" "$work/warm-clone"
+git init -q --bare "$work/daemon/warm.git"; git --git-dir "$work/daemon/warm.git" config receive.fsckObjects true
+git --git-dir "$work/source.git" push -q "git://127.0.0.1:$dport/warm.git" main
+git clone -q --bare "git://127.0.0.1:$dport/warm.git" "$work/warm-clone2"
+
 push_df=(); push_gd=(); clone_df=(); clone_gd=()
 for i in $(seq 1 "$runs"); do
   # Push the whole history to an empty repository (the source pack was never repacked).
@@ -69,9 +78,15 @@ for i in $(seq 1 "$runs"); do
   t0=$(now); git --git-dir "$work/source.git" push -q "$df/p$i.git" main; t1=$(now)
   push_df+=("$(python3 -c "print($t1-$t0)")")
   git init -q --bare "$work/daemon/p$i.git"
+  # DevFlow checks every pushed object; make C git do the same work.
+  git --git-dir "$work/daemon/p$i.git" config receive.fsckObjects true
   t0=$(now); git --git-dir "$work/source.git" push -q "git://127.0.0.1:$dport/p$i.git" main; t1=$(now)
   push_gd+=("$(python3 -c "print($t1-$t0)")")
 done
+# DevFlow repacks a repository (with a bitmap) in the background after a push; clone once that is
+# done, as a user would some time after the push.
+for _ in $(seq 1 240); do ls "$work/home/git/bench/p1.git/objects/pack/"*.bitmap >/dev/null 2>&1 && break; sleep 0.5; done
+sleep 2
 # Both servers now serve the same repository: DevFlow's storage of p1, exported to the daemon too.
 ln -s "$work/home/git/bench/p1.git" "$work/daemon/same.git"
 for i in $(seq 1 "$runs"); do

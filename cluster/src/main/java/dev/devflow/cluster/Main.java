@@ -1,5 +1,6 @@
 package dev.devflow.cluster;
 
+import dev.devflow.actors.repo.GitMaintenance;
 import dev.devflow.actors.repo.GitStorage;
 import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Tenant;
@@ -123,9 +124,12 @@ public final class Main implements Runnable {
             () -> CompletableFuture.supplyAsync(db::answers, blocking),
             ENTITY_TYPES,
             settings.askTimeout());
+    GitMaintenance maintenance = new GitMaintenance(git);
+    system.getWhenTerminated().thenRun(maintenance::close);
     TenantRoutes tenants = new TenantRoutes(system, auth, settings.maxBodyBytes(), settings.askTimeout());
     RepoRoutes repos = new RepoRoutes(system, auth, git, settings.maxBodyBytes(), settings.askTimeout());
-    GitRoutes gitRoutes = new GitRoutes(system, auth, git, settings.askTimeout(), settings.maxPushBytes(), settings.gitRequestTimeout());
+    GitRoutes gitRoutes = new GitRoutes(
+        system, auth, git, maintenance, settings.askTimeout(), settings.maxPushBytes(), settings.gitRequestTimeout());
     return HttpServer.start(
             system,
             settings.httpHost(),

@@ -135,6 +135,20 @@ class GitInteropTest {
     assertEquals("two\n", file.body());
     assertEquals(404, api.get("/api/v1/tenants/acme/repos/web/files/missing.txt", read).status());
     assertFalse(fetch.output().contains("fatal"));
+
+    // After a push the repository is repacked in the background, with a reachability bitmap.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!hasBitmap("web")) {
+      assertTrue(System.nanoTime() < deadline, "no bitmap written after the push");
+      Thread.sleep(100);
+    }
+    fsck("web");
+  }
+
+  static boolean hasBitmap(String repo) throws IOException {
+    try (var files = Files.list(bare(repo).resolve("objects/pack"))) {
+      return files.anyMatch(f -> f.toString().endsWith(".bitmap"));
+    }
   }
 
   @Test

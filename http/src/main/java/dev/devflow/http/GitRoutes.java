@@ -1,6 +1,7 @@
 package dev.devflow.http;
 
 import dev.devflow.actors.Names;
+import dev.devflow.actors.repo.GitMaintenance;
 import dev.devflow.actors.repo.GitStorage;
 import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Role;
@@ -78,6 +79,7 @@ public final class GitRoutes extends ApiDirectives {
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final GitStorage storage;
+  private final GitMaintenance maintenance;
   private final Duration askTimeout;
   private final long maxPushBytes;
   private final Duration requestTimeout;
@@ -87,6 +89,7 @@ public final class GitRoutes extends ApiDirectives {
       ActorSystem<?> system,
       Authenticator authenticator,
       GitStorage storage,
+      GitMaintenance maintenance,
       Duration askTimeout,
       long maxPushBytes,
       Duration requestTimeout) {
@@ -94,6 +97,7 @@ public final class GitRoutes extends ApiDirectives {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.storage = storage;
+    this.maintenance = maintenance;
     this.askTimeout = askTimeout;
     this.maxPushBytes = maxPushBytes;
     this.requestTimeout = requestTimeout;
@@ -226,7 +230,12 @@ public final class GitRoutes extends ApiDirectives {
         }
       }
     });
-    rp.setPostReceiveHook((pack, commands) -> record(repo, tenant, name, commands));
+    rp.setPostReceiveHook((pack, commands) -> {
+      record(repo, tenant, name, commands);
+      if (!commands.isEmpty()) {
+        maintenance.afterPush(tenant, name);
+      }
+    });
     return rp;
   }
 
