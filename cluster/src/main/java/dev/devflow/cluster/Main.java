@@ -17,6 +17,7 @@ import dev.devflow.persistence.AdminTokenStore;
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.DatabaseUnreachableException;
 import dev.devflow.persistence.StoreException;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
@@ -126,6 +127,11 @@ public final class Main implements Runnable {
             settings.askTimeout());
     GitMaintenance maintenance = new GitMaintenance(git);
     system.getWhenTerminated().thenRun(maintenance::close);
+    GaugeWithCallback.builder()
+        .name("devflow_git_repacks_pending")
+        .help("Repository repacks queued or running on this node")
+        .callback(cb -> cb.call(maintenance.pending()))
+        .register(registry);
     TenantRoutes tenants = new TenantRoutes(system, auth, settings.maxBodyBytes(), settings.askTimeout());
     RepoRoutes repos = new RepoRoutes(system, auth, git, settings.maxBodyBytes(), settings.askTimeout());
     GitRoutes gitRoutes = new GitRoutes(

@@ -95,7 +95,13 @@ class GitInteropTest {
     return dir.resolve("home/git/acme/" + name + ".git");
   }
 
+  /** Checks the bare repository once this node's background repacks are done. */
   static void fsck(String name) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!api.get("/metrics", null).body().contains("devflow_git_repacks_pending 0")) {
+      assertTrue(System.nanoTime() < deadline, "repacks never finished");
+      Thread.sleep(50);
+    }
     ok(bare(name), "fsck", "--strict");
   }
 
@@ -136,7 +142,8 @@ class GitInteropTest {
     assertEquals(404, api.get("/api/v1/tenants/acme/repos/web/files/missing.txt", read).status());
     assertFalse(fetch.output().contains("fatal"));
 
-    // After a push the repository is repacked in the background, with a reachability bitmap.
+    // After a push that leaves several packs the repository is repacked in the background, with a
+    // reachability bitmap.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!hasBitmap("web")) {
       assertTrue(System.nanoTime() < deadline, "no bitmap written after the push");

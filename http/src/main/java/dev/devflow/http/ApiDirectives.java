@@ -2,7 +2,6 @@ package dev.devflow.http;
 
 import dev.devflow.actors.Names;
 import dev.devflow.actors.tenant.Role;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -13,6 +12,9 @@ import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
 
 /**
  * Directives every resource area uses: authentication and the tenant check, JSON bodies with the
@@ -21,7 +23,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public abstract class ApiDirectives extends AllDirectives {
 
-  private static final Duration BODY_READ_TIMEOUT = Duration.ofSeconds(30);
+  /** How much of an oversized body is read and thrown away so that the 413 reaches the client. */
+  private static final long DRAIN_LIMIT = 64L * 1024 * 1024;
 
   protected final Authenticator authenticator;
   protected final long maxBodyBytes;
@@ -69,7 +72,12 @@ public abstract class ApiDirectives extends AllDirectives {
     return inner.get();
   }
 
-  /** Reads the whole body (at most {@code maxBodyBytes}, else 413) and parses it as {@code type}. */
+  /**
+   * Reads the whole body and parses it as {@code type}. A body over {@code maxBodyBytes} is a 413,
+   * answered only after the rest of it has been read (up to {@link #DRAIN_LIMIT} more): answering
+   * while the client still sends makes Pekko close the connection, and the client then sees a
+   * reset instead of the 413.
+   */
   protected <T> Route jsonBody(Class<T> type, Function<T, Route> inner) {
     return extractMaterializer(
         mat ->
@@ -77,13 +85,43 @@ public abstract class ApiDirectives extends AllDirectives {
                 entity ->
                     onComplete(
                         entity
-                            .withSizeLimit(maxBodyBytes)
-                            .toStrict(BODY_READ_TIMEOUT.toMillis(), maxBodyBytes, mat)
-                            .thenApply(strict -> Json.parse(strict.getData().utf8String(), type)),
+                            .withoutSizeLimit()
+                            .getDataBytes()
+                            .runFold(new BoundedBody(maxBodyBytes), BoundedBody::add, mat)
+                            .thenApply(body -> Json.parse(body.utf8(), type)),
                         parsed ->
                             parsed.isSuccess()
                                 ? inner.apply(parsed.get())
                                 : completeProblem(Problems.of(parsed.failed().get())))));
+  }
+
+  /** Keeps up to {@code limit} bytes; beyond that only counts, and gives up at the drain limit. */
+  private static final class BoundedBody {
+    private final long limit;
+    private final ByteStringBuilder bytes = new ByteStringBuilder();
+    private long size;
+
+    BoundedBody(long limit) {
+      this.limit = limit;
+    }
+
+    BoundedBody add(ByteString chunk) {
+      size += chunk.size();
+      if (size > limit + DRAIN_LIMIT) {
+        throw new EntityStreamSizeException(limit, scala.Option.apply(size));
+      }
+      if (size <= limit) {
+        bytes.append(chunk);
+      }
+      return this;
+    }
+
+    String utf8() {
+      if (size > limit) {
+        throw new EntityStreamSizeException(limit, scala.Option.apply(size));
+      }
+      return bytes.result().utf8String();
+    }
   }
 
   protected Route completeJson(StatusCode status, Object body) {
