@@ -83,11 +83,10 @@ for i in $(seq 1 "$runs"); do
   t0=$(now); git --git-dir "$work/source.git" push -q "git://127.0.0.1:$dport/p$i.git" main; t1=$(now)
   push_gd+=("$(python3 -c "print($t1-$t0)")")
 done
-# DevFlow repacks a repository (with a bitmap) in the background after a push; clone once that is
-# done, as a user would some time after the push.
-for _ in $(seq 1 240); do ls "$work/home/git/bench/p1.git/objects/pack/"*.bitmap >/dev/null 2>&1 && break; sleep 0.5; done
-sleep 2
+# DevFlow may repack a repository in the background after a push; clone once no repack runs.
+for _ in $(seq 1 240); do curl -sf "127.0.0.1:$port/metrics" | grep -q '^devflow_git_repacks_pending 0' && break; sleep 0.5; done
 # Both servers now serve the same repository: DevFlow's storage of p1, exported to the daemon too.
+echo "p1 pack files: $(ls "$work/home/git/bench/p1.git/objects/pack/" | tr '\n' ' ')" >&2
 ln -s "$work/home/git/bench/p1.git" "$work/daemon/same.git"
 for i in $(seq 1 "$runs"); do
   rm -rf "$work/c"; t0=$(now); git clone -q --bare "$df/p1.git" "$work/c"; t1=$(now)
