@@ -321,10 +321,7 @@ class GitInteropTest {
   @Test
   void aCorruptPackIsRejectedAndChangesNothing() throws Exception {
     createRepo("corrupt");
-    String newId = "1234567890123456789012345678901234567890";
-    byte[] body = concat(
-        pkt("0000000000000000000000000000000000000000 " + newId + " refs/heads/evil\0report-status\n"),
-        "0000".getBytes(), "PACK\0\0\0\2\0\0\0\1garbage-not-a-pack".getBytes());
+    byte[] body = receivePackRequest("refs/heads/evil", "PACK\0\0\0\2\0\0\0\1garbage-not-a-pack");
     int status = rawPost("/git/acme/corrupt.git/git-receive-pack", body, body.length);
     assertTrue(status == 200 || status >= 400, "answered: " + status);
     Git refs = git(bare("corrupt"), "for-each-ref");
@@ -335,10 +332,7 @@ class GitInteropTest {
   @Test
   void aClientThatDisconnectsMidPushLeavesNoRef() throws Exception {
     createRepo("cut");
-    String newId = "1234567890123456789012345678901234567890";
-    byte[] start = concat(
-        pkt("0000000000000000000000000000000000000000 " + newId + " refs/heads/cut\0report-status\n"),
-        "0000".getBytes(), "PACK\0\0\0\2\0\0\0\5".getBytes());
+    byte[] start = receivePackRequest("refs/heads/cut", "PACK\0\0\0\2\0\0\0\5");
     // Promise a megabyte, send the start, hang up.
     rawPost("/git/acme/cut.git/git-receive-pack", start, 1024 * 1024);
     // The repository still takes a normal push afterwards, and only that push left a ref.
@@ -349,6 +343,12 @@ class GitInteropTest {
     String refs = git(bare("cut"), "for-each-ref", "--format=%(refname)").output().trim();
     assertEquals("refs/heads/main", refs);
     fsck("cut");
+  }
+
+  /** A receive-pack request creating {@code ref} at a made-up commit, followed by {@code pack}. */
+  private static byte[] receivePackRequest(String ref, String pack) {
+    String create = "0".repeat(40) + " " + "1234567890".repeat(4) + " " + ref + "\0report-status\n";
+    return concat(pkt(create), "0000".getBytes(), pack.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
   }
 
   private static byte[] pkt(String line) {

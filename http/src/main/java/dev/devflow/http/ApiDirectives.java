@@ -6,7 +6,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
@@ -36,12 +35,25 @@ public abstract class ApiDirectives extends AllDirectives {
 
   /** 401 without a valid bearer token; otherwise the inner route with the caller. */
   protected Route authenticated(Function<Principal, Route> inner) {
+    return authenticatedBy(
+        ApiDirectives::bearer, HttpChallenge.create("Bearer", "DevFlow"), "missing bearer token", inner);
+  }
+
+  /**
+   * Authenticates the token that {@code tokenOf} finds in the Authorization header; without one,
+   * or with one that is not valid, answers 401 with {@code challenge}.
+   */
+  protected Route authenticatedBy(
+      Function<String, Optional<String>> tokenOf,
+      HttpChallenge challenge,
+      String missing,
+      Function<Principal, Route> inner) {
     return optionalHeaderValueByName(
         "Authorization",
         header -> {
-          Optional<String> token = header.flatMap(ApiDirectives::bearer);
+          Optional<String> token = header.flatMap(tokenOf);
           if (token.isEmpty()) {
-            return unauthorized("missing bearer token");
+            return unauthorized(challenge, missing);
           }
           return onComplete(
               authenticator.authenticate(token.get()),
@@ -49,7 +61,7 @@ public abstract class ApiDirectives extends AllDirectives {
                 if (result.isFailure()) {
                   return completeProblem(Problems.of(result.failed().get()));
                 }
-                return result.get().map(inner).orElseGet(() -> unauthorized("invalid or revoked token"));
+                return result.get().map(inner).orElseGet(() -> unauthorized(challenge, "invalid or revoked token"));
               });
         });
   }
@@ -149,11 +161,10 @@ public abstract class ApiDirectives extends AllDirectives {
         });
   }
 
-  private Route unauthorized(String detail) {
-    HttpResponse response =
+  private Route unauthorized(HttpChallenge challenge, String detail) {
+    return complete(
         Problems.response(401, "unauthorized", "Unauthorized", detail)
-            .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "DevFlow")));
-    return complete(response);
+            .addHeader(WWWAuthenticate.create(challenge)));
   }
 
   private static Optional<String> bearer(String header) {

@@ -39,7 +39,6 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.headers.CacheControl;
 import org.apache.pekko.http.javadsl.model.headers.CacheDirectives;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
-import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.japi.Pair;
@@ -288,23 +287,11 @@ public final class GitRoutes extends ApiDirectives {
 
   /** git sends the token as the Basic password (any user name); 401 asks for credentials. */
   private Route basicAuthenticated(Function<Principal, Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> {
-      Optional<String> token = header.flatMap(GitRoutes::basicPassword);
-      if (token.isEmpty()) {
-        return challenge("credentials required: use a DevFlow token as the password");
-      }
-      return onComplete(authenticator.authenticate(token.get()), result -> {
-        if (result.isFailure()) {
-          return completeProblem(Problems.of(result.failed().get()));
-        }
-        return result.get().map(inner).orElseGet(() -> challenge("invalid or revoked token"));
-      });
-    });
-  }
-
-  private Route challenge(String detail) {
-    return complete(Problems.response(401, "unauthorized", "Unauthorized", detail)
-        .addHeader(WWWAuthenticate.create(HttpChallenge.createBasic("DevFlow"))));
+    return authenticatedBy(
+        GitRoutes::basicPassword,
+        HttpChallenge.createBasic("DevFlow"),
+        "credentials required: use a DevFlow token as the password",
+        inner);
   }
 
   private static Optional<String> basicPassword(String header) {

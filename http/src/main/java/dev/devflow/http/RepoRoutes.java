@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -128,16 +127,23 @@ public final class RepoRoutes extends ApiDirectives {
 
   /** The repositories on disk for the tenant, as their entities describe them. */
   private CompletionStage<List<Repo.Summary>> summaries(String t) {
+    return CompletableFuture.supplyAsync(() -> namesOnDisk(t), blocking).thenCompose(names -> summaries(t, names));
+  }
+
+  private List<String> namesOnDisk(String t) {
     Path dir = storage.root().resolve(t);
-    List<String> names = new ArrayList<>();
-    if (Files.isDirectory(dir)) {
-      try (Stream<Path> s = Files.list(dir)) {
-        s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".git"))
-            .map(n -> n.substring(0, n.length() - 4)).filter(Names::isValid).sorted().forEach(names::add);
-      } catch (IOException e) {
-        return CompletableFuture.failedFuture(e);
-      }
+    if (!Files.isDirectory(dir)) {
+      return List.of();
     }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".git"))
+          .map(n -> n.substring(0, n.length() - 4)).filter(Names::isValid).sorted().toList();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private CompletionStage<List<Repo.Summary>> summaries(String t, List<String> names) {
     List<CompletableFuture<Repo.Summary>> asks = names.stream()
         .map(n -> repo(t, n).<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout).toCompletableFuture()
             .exceptionally(e -> null))
@@ -182,19 +188,10 @@ public final class RepoRoutes extends ApiDirectives {
     }
     int max = limit;
     return completeAsync(CompletableFuture.supplyAsync(() -> {
-      try (Repository repo = storage.open(t, r); RevWalk walk = new RevWalk(repo)) {
-        ObjectId id = resolve(repo, ref);
-        walk.markStart(walk.parseCommit(id));
-        List<CommitView> list = new ArrayList<>();
-        for (RevCommit c : walk) {
-          if (list.size() == max) {
-            break;
-          }
-          list.add(new CommitView(c.getName(),
-              c.getAuthorIdent().getName() + " <" + c.getAuthorIdent().getEmailAddress() + ">",
-              c.getAuthorIdent().getWhenAsInstant(), c.getShortMessage()));
-        }
-        return list;
+      try (Repository repo = storage.open(t, r)) {
+        return GitStorage.log(repo, resolve(repo, ref), max).stream()
+            .map(c -> new CommitView(c.id(), c.author(), c.time(), c.message()))
+            .toList();
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }

@@ -114,15 +114,33 @@ public final class GitStorage {
       for (RevCommit c : walk) {
         count++;
         if (commits.size() < cap) {
-          commits.add(
-              new Repo.CommitInfo(
-                  c.getName(),
-                  c.getAuthorIdent().getName() + " <" + c.getAuthorIdent().getEmailAddress() + ">",
-                  c.getAuthorIdent().getWhenAsInstant(),
-                  c.getShortMessage()));
+          commits.add(info(c));
         }
       }
     }
     return new Repo.PushedCommits(commits, count);
+  }
+
+  /** Up to {@code max} commits reachable from {@code start}, newest first. */
+  public static List<Repo.CommitInfo> log(Repository repo, ObjectId start, int max) throws IOException {
+    List<Repo.CommitInfo> commits = new ArrayList<>();
+    try (RevWalk walk = new RevWalk(repo)) {
+      walk.markStart(walk.parseCommit(start));
+      for (RevCommit c : walk) {
+        if (commits.size() == max) {
+          break;
+        }
+        commits.add(info(c));
+      }
+    }
+    return commits;
+  }
+
+  private static Repo.CommitInfo info(RevCommit c) {
+    return new Repo.CommitInfo(
+        c.getName(),
+        c.getAuthorIdent().getName() + " <" + c.getAuthorIdent().getEmailAddress() + ">",
+        c.getAuthorIdent().getWhenAsInstant(),
+        c.getShortMessage());
   }
 }

@@ -1,11 +1,11 @@
 package dev.devflow.actors.repo;
 
+import dev.devflow.actors.EntityDefaults;
 import dev.devflow.actors.EntitySharding;
 import dev.devflow.actors.Rejection;
 import dev.devflow.persistence.serialization.CrossNodeMessage;
 import dev.devflow.persistence.serialization.StoredJson;
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +18,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -152,7 +151,7 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
   private Repo(ActorContext<Command> context, String entityId, GitStorage storage) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), entityId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        EntityDefaults.ON_PERSIST_FAILURE);
     int slash = entityId.indexOf('/');
     this.tenant = entityId.substring(0, slash);
     this.name = entityId.substring(slash + 1);
@@ -175,7 +174,7 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2);
+    return EntityDefaults.RETENTION;
   }
 
   @Override

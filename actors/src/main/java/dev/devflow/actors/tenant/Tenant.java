@@ -1,10 +1,10 @@
 package dev.devflow.actors.tenant;
 
+import dev.devflow.actors.EntityDefaults;
 import dev.devflow.actors.EntitySharding;
 import dev.devflow.actors.Rejection;
 import dev.devflow.persistence.serialization.CrossNodeMessage;
 import dev.devflow.persistence.serialization.StoredJson;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,7 +16,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -152,7 +151,7 @@ public final class Tenant
   private Tenant(String tenant) {
     super(
         PersistenceId.of(ENTITY_KEY.name(), tenant),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+        EntityDefaults.ON_PERSIST_FAILURE);
     this.tenant = tenant;
   }
 
@@ -172,7 +171,7 @@ public final class Tenant
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(100, 2);
+    return EntityDefaults.RETENTION;
   }
 
   @Override
