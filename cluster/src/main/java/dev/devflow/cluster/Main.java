@@ -1,6 +1,8 @@
 package dev.devflow.cluster;
 
 import dev.devflow.actors.repo.GitMaintenance;
+import dev.devflow.actors.feed.FeedHub;
+import dev.devflow.actors.feed.FeedProjection;
 import dev.devflow.actors.repo.GitStorage;
 import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Tenant;
@@ -8,6 +10,7 @@ import dev.devflow.http.ApiRoutes;
 import dev.devflow.http.Authenticator;
 import dev.devflow.http.ClusterMetrics;
 import dev.devflow.http.HttpMetrics;
+import dev.devflow.http.FeedRoutes;
 import dev.devflow.http.GitRoutes;
 import dev.devflow.http.HttpServer;
 import dev.devflow.http.RepoRoutes;
@@ -16,6 +19,8 @@ import dev.devflow.http.TenantRoutes;
 import dev.devflow.persistence.AdminTokenStore;
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.DatabaseUnreachableException;
+import dev.devflow.persistence.feed.FeedStore;
+import dev.devflow.persistence.feed.JournalTail;
 import dev.devflow.persistence.StoreException;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -34,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -91,11 +97,15 @@ public final class Main implements Runnable {
     GitStorage git = new GitStorage(settings.gitRoot());
     Tenant.init(system);
     Repo.init(system, git);
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    FeedStore feedStore = new FeedStore(db);
+    FeedProjection.init(system, db.settings(), new JournalTail(db), feedStore, blocking, settings.feed().projection());
     if (!settings.hasRole("api")) {
       return CompletableFuture.completedFuture(0);
     }
 
-    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    FeedHub feedHub = new FeedHub();
+    system.systemActorOf(feedHub.behavior(feedStore, blocking, settings.feed().hubCheckInterval()), "feed-hub", Props.empty());
     AtomicReference<String> adminHash = new AtomicReference<>(adminTokenHash);
     AdminTokenStore adminTokens = new AdminTokenStore(db);
     // Another node may have been started with a new DEVFLOW_ADMIN_TOKEN.
@@ -136,11 +146,12 @@ public final class Main implements Runnable {
     RepoRoutes repos = new RepoRoutes(system, auth, git, settings.maxBodyBytes(), settings.askTimeout());
     GitRoutes gitRoutes = new GitRoutes(
         system, auth, git, maintenance, settings.askTimeout(), settings.maxPushBytes(), settings.gitRequestTimeout());
+    FeedRoutes feed = new FeedRoutes(system, auth, feedHub, feedStore, settings.feed().routes());
     return HttpServer.start(
             system,
             settings.httpHost(),
             settings.httpPort(),
-            ApiRoutes.of(metrics, service, tenants, repos, gitRoutes),
+            ApiRoutes.of(metrics, service, tenants, repos, feed, gitRoutes),
             settings.drainTimeout())
         .thenApply(binding -> binding.localAddress().getPort());
   }

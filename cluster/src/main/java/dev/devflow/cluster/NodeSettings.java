@@ -30,7 +30,8 @@ public record NodeSettings(
     Path gitRoot,
     long maxPushBytes,
     Duration gitRequestTimeout,
-    Duration tokenCacheTtl) {
+    Duration tokenCacheTtl,
+    FeedConfig feed) {
 
   public static final Set<String> KNOWN_ROLES = Set.of("api", "core", "runner", "runtime");
 
@@ -72,7 +73,8 @@ public record NodeSettings(
         gitRoot.isBlank() ? home.resolve("git") : Path.of(gitRoot).toAbsolutePath().normalize(),
         c.getBytes("git.max-push-size"),
         c.getDuration("git.request-timeout"),
-        c.getDuration("auth.token-cache-ttl"));
+        c.getDuration("auth.token-cache-ttl"),
+        FeedConfig.from(c));
   }
 
   public boolean embeddedDatabase() {

@@ -13,12 +13,13 @@ public final class ApiRoutes extends AllDirectives {
   private ApiRoutes() {}
 
   public static Route of(
-      HttpMetrics metrics, ServiceRoutes service, TenantRoutes tenants, RepoRoutes repos, GitRoutes git) {
+      HttpMetrics metrics, ServiceRoutes service, TenantRoutes tenants, RepoRoutes repos, FeedRoutes feed,
+      GitRoutes git) {
     ApiRoutes d = new ApiRoutes();
     Route api = d.pathPrefix("api", () -> d.pathPrefix("v1", () -> d.concat(
         service.clusterRoute(),
         tenants.route(),
-        d.pathPrefix("tenants", () -> d.pathPrefix(PathMatchers.segment(), repos::route)))));
+        d.pathPrefix("tenants", () -> d.pathPrefix(PathMatchers.segment(), t -> d.concat(repos.route(t), feed.route(t)))))));
     return metrics.instrument(
         d.handleExceptions(
             Problems.exceptionHandler(),

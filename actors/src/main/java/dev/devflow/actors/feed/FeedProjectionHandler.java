@@ -1,0 +1,82 @@
+package dev.devflow.actors.feed;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.devflow.actors.repo.Repo;
+import dev.devflow.persistence.feed.FeedDraft;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns journal events into feed drafts (type and JSON data). Every entry's data carries
+ * {@code tenant} and {@code at}; the rest is per type (API.md "Event feed"). Events that clients
+ * do not see (tokens, plans) produce nothing.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class FeedProjectionHandler {
+
+  /** The entity types whose events can become entries: the journal reader skips the others. */
+  static final List<String> ENTITY_TYPES = List.of(Repo.ENTITY_KEY.name());
+
+  /** A deleted ref's new id, and a created ref's old id, as git itself writes them. */
+  static final String ZERO_ID = "0".repeat(40);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private FeedProjectionHandler() {}
+
+  static List<FeedDraft> drafts(long ordering, String persistenceId, Object event) {
+    String entityType = persistenceId.substring(0, persistenceId.indexOf('|'));
+    String entityId = persistenceId.substring(entityType.length() + 1);
+    if (entityType.equals(Repo.ENTITY_KEY.name())) {
+      return repo(ordering, entityId, event);
+    }
+    return List.of();
+  }
+
+  private static List<FeedDraft> repo(long ordering, String entityId, Object event) {
+    int slash = entityId.indexOf('/');
+    String tenant = entityId.substring(0, slash);
+    String repo = entityId.substring(slash + 1);
+    if (event instanceof Repo.RepositoryCreated e) {
+      ObjectNode data = base(tenant, e.at()).put("repo", repo)
+          .put("defaultBranch", e.defaultBranch())
+          .put("description", e.description())
+          .put("visibility", e.visibility());
+      return List.of(draft(ordering, 0, tenant, "repo.created", data, e.at()));
+    }
+    if (event instanceof Repo.RefsUpdated e) {
+      List<FeedDraft> drafts = new ArrayList<>();
+      int index = 0;
+      for (Repo.RefChange change : e.changes()) {
+        ObjectNode data = base(tenant, e.at()).put("repo", repo)
+            .put("ref", change.ref())
+            .put("before", change.oldId() == null ? ZERO_ID : change.oldId())
+            .put("after", change.newId() == null ? ZERO_ID : change.newId())
+            .put("commitCount", change.commitCount());
+        ArrayNode commits = data.putArray("commits");
+        for (Repo.CommitInfo c : change.commits()) {
+          commits.addObject().put("id", c.id()).put("author", c.author())
+              .put("time", String.valueOf(c.time())).put("message", c.message());
+        }
+        drafts.add(draft(ordering, index++, tenant, "repo.pushed", data, e.at()));
+      }
+      return drafts;
+    }
+    if (event instanceof Repo.RepositoryDeleted e) {
+      return List.of(draft(ordering, 0, tenant, "repo.deleted", base(tenant, e.at()).put("repo", repo), e.at()));
+    }
+    return List.of();
+  }
+
+  private static ObjectNode base(String tenant, Instant at) {
+    return JSON.createObjectNode().put("tenant", tenant).put("at", at.toString());
+  }
+
+  private static FeedDraft draft(long ordering, int index, String tenant, String type, ObjectNode data, Instant at) {
+    return new FeedDraft(ordering, index, tenant, type, data.toString(), at);
+  }
+}

@@ -1,0 +1,179 @@
+package dev.devflow.persistence.feed;
+
+import dev.devflow.persistence.Database;
+import dev.devflow.persistence.StoreException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * The per-tenant event feed table and the projection offsets that fill it.
+ *
+ * <p>{@link #append} assigns ids and moves the projection's offset in one transaction, so each
+ * journal row becomes exactly one entry even when the projection crashes mid-batch. Ids are taken
+ * under the tenant's {@code feed_counter} row lock, which is held to commit: entries of a tenant
+ * become visible in id order, and a reader of {@code id > n} never misses one.
+ *
+ * <p>Thread-safe; every method blocks on JDBC.
+ */
+public final class FeedStore {
+
+  private final Database db;
+
+  public FeedStore(Database db) {
+    this.db = db;
+  }
+
+  /** The projection's last processed journal ordering, empty before its first batch. */
+  public OptionalLong offset(String projection) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT last_ordering FROM projection_offset WHERE name = ?")) {
+      ps.setString(1, projection);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the offset of projection " + projection, e);
+    }
+  }
+
+  /**
+   * Appends the drafts and moves the offset from {@code expectedOffset} to {@code newOffset}.
+   *
+   * @return the stored entries with their ids, in draft order
+   * @throws OffsetMovedException when another instance of the projection moved the offset first
+   *     (nothing is written)
+   */
+  public List<FeedRecord> append(String projection, long expectedOffset, long newOffset, List<FeedDraft> drafts) {
+    try (Connection c = db.dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        moveOffset(c, projection, expectedOffset, newOffset);
+        List<FeedRecord> stored = insert(c, drafts);
+        c.commit();
+        return stored;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot append to the event feed", e);
+    }
+  }
+
+  private static void moveOffset(Connection c, String projection, long expected, long next) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO projection_offset (name, last_ordering, updated_at) VALUES (?, ?, now()) "
+            + "ON CONFLICT (name) DO UPDATE SET last_ordering = EXCLUDED.last_ordering, updated_at = now() "
+            + "WHERE projection_offset.last_ordering = ?")) {
+      ps.setString(1, projection);
+      ps.setLong(2, next);
+      ps.setLong(3, expected);
+      if (ps.executeUpdate() != 1) {
+        throw new OffsetMovedException(projection);
+      }
+    }
+  }
+
+  private static List<FeedRecord> insert(Connection c, List<FeedDraft> drafts) throws SQLException {
+    if (drafts.isEmpty()) {
+      return List.of();
+    }
+    // Lock counters in tenant order (one statement per tenant), then hand out ids in draft order.
+    Map<String, Integer> perTenant = new LinkedHashMap<>();
+    drafts.stream().map(FeedDraft::tenant).sorted().forEach(t -> perTenant.merge(t, 1, Integer::sum));
+    Map<String, Long> next = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO feed_counter (tenant, last_id) VALUES (?, ?) "
+            + "ON CONFLICT (tenant) DO UPDATE SET last_id = feed_counter.last_id + EXCLUDED.last_id RETURNING last_id")) {
+      for (Map.Entry<String, Integer> e : perTenant.entrySet()) {
+        ps.setString(1, e.getKey());
+        ps.setLong(2, e.getValue());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          next.put(e.getKey(), rs.getLong(1) - e.getValue() + 1);
+        }
+      }
+    }
+    List<FeedRecord> stored = new ArrayList<>(drafts.size());
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO feed_entry (tenant, id, type, data, at, source_ordering, source_index) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      for (FeedDraft d : drafts) {
+        long id = next.merge(d.tenant(), 1L, Long::sum) - 1;
+        ps.setString(1, d.tenant());
+        ps.setLong(2, id);
+        ps.setString(3, d.type());
+        ps.setString(4, d.data());
+        ps.setTimestamp(5, Timestamp.from(d.at()));
+        ps.setLong(6, d.sourceOrdering());
+        ps.setInt(7, d.sourceIndex());
+        ps.addBatch();
+        stored.add(new FeedRecord(d.tenant(), id, d.type(), d.data(), d.at()));
+      }
+      ps.executeBatch();
+    }
+    return stored;
+  }
+
+  /** Up to {@code limit} entries of a tenant with {@code after < id <= upTo}, ascending. */
+  public List<FeedRecord> read(String tenant, long after, long upTo, int limit) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT id, type, data, at FROM feed_entry WHERE tenant = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?")) {
+      ps.setString(1, tenant);
+      ps.setLong(2, after);
+      ps.setLong(3, upTo);
+      ps.setInt(4, limit);
+      List<FeedRecord> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new FeedRecord(tenant, rs.getLong(1), rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant()));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the event feed of " + tenant, e);
+    }
+  }
+
+  /** The newest id of a tenant's feed, 0 when it has none. */
+  public long lastId(String tenant) {
+    return lastIds(List.of(tenant)).getOrDefault(tenant, 0L);
+  }
+
+  /** The newest ids of several tenants' feeds; tenants without entries are absent. */
+  public Map<String, Long> lastIds(List<String> tenants) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT tenant, last_id FROM feed_counter WHERE tenant = ANY(?)")) {
+      Array array = c.createArrayOf("varchar", tenants.toArray());
+      ps.setArray(1, array);
+      Map<String, Long> out = new HashMap<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the event feed's last ids", e);
+    }
+  }
+
+  /** Thrown by {@link #append} when the offset is not where this instance left it. */
+  public static final class OffsetMovedException extends RuntimeException {
+    OffsetMovedException(String projection) {
+      super("the offset of projection " + projection + " was moved by another instance");
+    }
+  }
+
+}
