@@ -3,11 +3,17 @@ package dev.devflow.cluster;
 import com.typesafe.config.Config;
 import dev.devflow.actors.feed.FeedProjection;
 import dev.devflow.actors.feed.FeedSubscription;
+import dev.devflow.actors.webhook.WebhookSettings;
 import dev.devflow.http.FeedRoutes;
 import java.time.Duration;
 
-/** The {@code devflow.feed { }} settings: the projection, the per-node hub, and SSE clients. */
-record FeedConfig(FeedProjection.Settings projection, Duration hubCheckInterval, FeedRoutes.Settings routes) {
+/**
+ * The {@code devflow.feed { }} and {@code devflow.webhooks { }} settings: the projection, the
+ * per-node hub, SSE clients, and outgoing webhooks.
+ */
+record FeedConfig(
+    FeedProjection.Settings projection, Duration hubCheckInterval, FeedRoutes.Settings routes,
+    WebhookSettings webhooks) {
 
   static FeedConfig from(Config devflow) {
     Config c = devflow.getConfig("feed");
@@ -21,6 +27,17 @@ record FeedConfig(FeedProjection.Settings projection, Duration hubCheckInterval,
         new FeedRoutes.Settings(
             new FeedSubscription.Limits(buffer, c.getInt("page-size")),
             c.getDuration("heartbeat"),
-            c.getDuration("client-retry")));
+            c.getDuration("client-retry")),
+        webhooks(devflow.getConfig("webhooks")));
+  }
+
+  private static WebhookSettings webhooks(Config c) {
+    return new WebhookSettings(
+        c.getBoolean("allow-private-targets"),
+        c.getDuration("timeout"),
+        c.getDuration("retry-for"),
+        c.getDuration("backoff-min"),
+        c.getDuration("backoff-max"),
+        c.getDuration("refresh-interval"));
   }
 }

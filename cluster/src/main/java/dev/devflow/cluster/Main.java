@@ -4,6 +4,7 @@ import dev.devflow.actors.repo.GitMaintenance;
 import dev.devflow.actors.feed.FeedHub;
 import dev.devflow.actors.feed.FeedProjection;
 import dev.devflow.actors.repo.GitStorage;
+import dev.devflow.actors.webhook.WebhookDispatcher;
 import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.http.ApiRoutes;
@@ -12,6 +13,7 @@ import dev.devflow.http.ClusterMetrics;
 import dev.devflow.http.HttpMetrics;
 import dev.devflow.http.FeedRoutes;
 import dev.devflow.http.GitRoutes;
+import dev.devflow.http.WebhookRoutes;
 import dev.devflow.http.HttpServer;
 import dev.devflow.http.RepoRoutes;
 import dev.devflow.http.ServiceRoutes;
@@ -21,6 +23,7 @@ import dev.devflow.persistence.Database;
 import dev.devflow.persistence.DatabaseUnreachableException;
 import dev.devflow.persistence.feed.FeedStore;
 import dev.devflow.persistence.feed.JournalTail;
+import dev.devflow.persistence.webhook.WebhookStore;
 import dev.devflow.persistence.StoreException;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -38,6 +41,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -100,12 +104,15 @@ public final class Main implements Runnable {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     FeedStore feedStore = new FeedStore(db);
     FeedProjection.init(system, db.settings(), new JournalTail(db), feedStore, blocking, settings.feed().projection());
+    FeedHub feedHub = new FeedHub();
+    system.systemActorOf(feedHub.behavior(feedStore, blocking, settings.feed().hubCheckInterval()), "feed-hub", Props.empty());
+    WebhookStore webhookStore = new WebhookStore(db);
+    ActorRef<WebhookDispatcher.Command> webhooks =
+        WebhookDispatcher.init(system, feedHub, webhookStore, feedStore, blocking, settings.feed().webhooks());
     if (!settings.hasRole("api")) {
       return CompletableFuture.completedFuture(0);
     }
 
-    FeedHub feedHub = new FeedHub();
-    system.systemActorOf(feedHub.behavior(feedStore, blocking, settings.feed().hubCheckInterval()), "feed-hub", Props.empty());
     AtomicReference<String> adminHash = new AtomicReference<>(adminTokenHash);
     AdminTokenStore adminTokens = new AdminTokenStore(db);
     // Another node may have been started with a new DEVFLOW_ADMIN_TOKEN.
@@ -147,11 +154,13 @@ public final class Main implements Runnable {
     GitRoutes gitRoutes = new GitRoutes(
         system, auth, git, maintenance, settings.askTimeout(), settings.maxPushBytes(), settings.gitRequestTimeout());
     FeedRoutes feed = new FeedRoutes(system, auth, feedHub, feedStore, settings.feed().routes());
+    WebhookRoutes webhookRoutes = new WebhookRoutes(system, auth, webhookStore, webhooks,
+        settings.feed().webhooks().allowPrivateTargets(), settings.maxBodyBytes());
     return HttpServer.start(
             system,
             settings.httpHost(),
             settings.httpPort(),
-            ApiRoutes.of(metrics, service, tenants, repos, feed, gitRoutes),
+            ApiRoutes.of(metrics, service, tenants, repos, feed, webhookRoutes, gitRoutes),
             settings.drainTimeout())
         .thenApply(binding -> binding.localAddress().getPort());
   }

@@ -14,12 +14,12 @@ public final class ApiRoutes extends AllDirectives {
 
   public static Route of(
       HttpMetrics metrics, ServiceRoutes service, TenantRoutes tenants, RepoRoutes repos, FeedRoutes feed,
-      GitRoutes git) {
+      WebhookRoutes webhooks, GitRoutes git) {
     ApiRoutes d = new ApiRoutes();
     Route api = d.pathPrefix("api", () -> d.pathPrefix("v1", () -> d.concat(
         service.clusterRoute(),
         tenants.route(),
-        d.pathPrefix("tenants", () -> d.pathPrefix(PathMatchers.segment(), t -> d.concat(repos.route(t), feed.route(t)))))));
+        d.pathPrefix("tenants", () -> d.pathPrefix(PathMatchers.segment(), t -> d.concat(repos.route(t), feed.route(t), webhooks.route(t)))))));
     return metrics.instrument(
         d.handleExceptions(
             Problems.exceptionHandler(),

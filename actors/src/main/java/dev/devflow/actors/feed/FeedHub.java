@@ -95,6 +95,10 @@ public final class FeedHub {
     listeners.add(listener);
   }
 
+  public void removeListener(Consumer<List<FeedRecord>> listener) {
+    listeners.remove(listener);
+  }
+
   /** Number of connected clients on this node. */
   public int subscriberCount() {
     return subscribers.values().stream().mapToInt(Set::size).sum();

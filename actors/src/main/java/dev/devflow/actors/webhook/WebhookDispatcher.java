@@ -1,0 +1,158 @@
+package dev.devflow.actors.webhook;
+
+import dev.devflow.actors.feed.FeedHub;
+import dev.devflow.persistence.feed.FeedRecord;
+import dev.devflow.persistence.feed.FeedStore;
+import dev.devflow.persistence.serialization.CrossNodeMessage;
+import dev.devflow.persistence.webhook.Webhook;
+import dev.devflow.persistence.webhook.WebhookStore;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+
+/**
+ * Runs one {@link WebhookWorker} per webhook (a cluster singleton on a {@code core} node). It
+ * learns of new feed entries from its node's {@link FeedHub} (every node's hub gets every batch)
+ * and wakes the workers of those tenants; it re-reads the webhook list when told a webhook
+ * changed and, as a safety net, every {@link WebhookSettings#refreshInterval()}.
+ */
+public final class WebhookDispatcher {
+
+  public sealed interface Command {}
+
+  /** Sent by the API after a webhook was created, changed or deleted. */
+  public record Changed(String tenant, String name) implements Command, CrossNodeMessage {}
+
+  private record Refresh() implements Command {}
+
+  private record Loaded(List<Webhook> hooks) implements Command {}
+
+  private record EntriesArrived(Set<String> tenants) implements Command {}
+
+  /** Starts the singleton (call on every node); returns the proxy to tell it about changes. */
+  public static ActorRef<Command> init(ActorSystem<?> system, FeedHub hub, WebhookStore hooks, FeedStore feed,
+      Executor blocking, WebhookSettings settings) {
+    HttpClient http = HttpClient.newBuilder()
+        .followRedirects(HttpClient.Redirect.NEVER) // a redirect could point at a private address
+        .connectTimeout(settings.timeout())
+        .build();
+    Behavior<Command> behavior = Behaviors.supervise(Behaviors.<Command>setup(ctx ->
+            new WebhookDispatcher(ctx, hub, hooks, feed, http, blocking, settings).start()))
+        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+    return ClusterSingleton.get(system).init(SingletonActor.of(behavior, "webhook-dispatcher")
+        .withSettings(ClusterSingletonSettings.create(system).withRole("core")));
+  }
+
+  private final ActorContext<Command> ctx;
+  private final FeedHub hub;
+  private final WebhookStore hooks;
+  private final FeedStore feed;
+  private final HttpClient http;
+  private final Executor blocking;
+  private final WebhookSettings settings;
+  private final Map<String, ActorRef<WebhookWorker.Command>> workers = new HashMap<>();
+  private final Map<String, Webhook> definitions = new HashMap<>();
+  private long spawned;
+
+  private WebhookDispatcher(ActorContext<Command> ctx, FeedHub hub, WebhookStore hooks, FeedStore feed,
+      HttpClient http, Executor blocking, WebhookSettings settings) {
+    this.ctx = ctx;
+    this.hub = hub;
+    this.hooks = hooks;
+    this.feed = feed;
+    this.http = http;
+    this.blocking = blocking;
+    this.settings = settings;
+  }
+
+  private Behavior<Command> start() {
+    ActorRef<Command> self = ctx.getSelf();
+    Consumer<List<FeedRecord>> listener = entries ->
+        self.tell(new EntriesArrived(entries.stream().map(FeedRecord::tenant).collect(Collectors.toSet())));
+    hub.addListener(listener);
+    self.tell(new Refresh());
+    return Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(new Refresh(), settings.refreshInterval());
+      return Behaviors.receive(Command.class)
+          .onMessage(Refresh.class, r -> refresh())
+          .onMessage(Changed.class, c -> refresh())
+          .onMessage(Loaded.class, this::onLoaded)
+          .onMessage(EntriesArrived.class, e -> {
+            definitions.forEach((key, h) -> {
+              if (e.tenants().contains(h.tenant())) {
+                workers.get(key).tell(new WebhookWorker.Wake());
+              }
+            });
+            return Behaviors.same();
+          })
+          .onSignal(PostStop.class, s -> {
+            hub.removeListener(listener);
+            return Behaviors.same();
+          })
+          .build();
+    });
+  }
+
+  private Behavior<Command> refresh() {
+    ctx.pipeToSelf(CompletableFuture.supplyAsync(hooks::all, blocking), (list, e) -> {
+      if (e != null) {
+        ctx.getLog().warn("cannot read the webhook list: {}", e.getMessage());
+        return new Loaded(null);
+      }
+      return new Loaded(list);
+    });
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLoaded(Loaded l) {
+    if (l.hooks() == null) {
+      return Behaviors.same();
+    }
+    Map<String, Webhook> now = new HashMap<>();
+    l.hooks().forEach(h -> now.put(key(h.tenant(), h.name()), h));
+    for (String key : Set.copyOf(workers.keySet())) {
+      if (!now.containsKey(key)) {
+        ctx.stop(workers.remove(key));
+        definitions.remove(key);
+      }
+    }
+    now.forEach((key, h) -> {
+      ActorRef<WebhookWorker.Command> worker = workers.get(key);
+      if (worker == null) {
+        Behavior<WebhookWorker.Command> w = Behaviors.supervise(
+                WebhookWorker.create(h.tenant(), h.name(), hooks, feed, http, blocking, settings))
+            .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofMinutes(1), 0.2));
+        // A unique name: a deleted webhook's worker may still be stopping when one of the same name starts.
+        workers.put(key, ctx.spawn(w, URLEncoder.encode(key, StandardCharsets.UTF_8) + "-" + (++spawned)));
+      } else if (!h.equals(definitions.get(key))) {
+        worker.tell(new WebhookWorker.Configure(h));
+        worker.tell(new WebhookWorker.Wake());
+      }
+      definitions.put(key, h);
+    });
+    return Behaviors.same();
+  }
+
+  private static String key(String tenant, String name) {
+    return tenant + "/" + name;
+  }
+}

@@ -1,0 +1,19 @@
+package dev.devflow.actors.webhook;
+
+import java.time.Duration;
+
+/**
+ * Delivery settings: whether private targets are allowed (tests, on-premise receivers), the
+ * per-request timeout, how long a failing event is retried, the back-off bounds, and how often the
+ * dispatcher re-reads the webhook list (changes made through the API also tell it at once).
+ */
+public record WebhookSettings(
+    boolean allowPrivateTargets, Duration timeout, Duration retryFor, Duration backoffMin, Duration backoffMax,
+    Duration refreshInterval) {
+
+  /** Back-off before attempt {@code attempt + 1}: doubling from the minimum, capped. */
+  Duration backoff(int attempt) {
+    long ms = backoffMin.toMillis() << Math.min(attempt - 1, 30);
+    return Duration.ofMillis(Math.min(ms < 0 ? Long.MAX_VALUE : ms, backoffMax.toMillis()));
+  }
+}
