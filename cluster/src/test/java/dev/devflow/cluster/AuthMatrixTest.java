@@ -56,7 +56,10 @@ class AuthMatrixTest {
           new Case("PATCH", "/api/v1/tenants/acme", "{\"displayName\":\"Acme\"}", "admin"),
           new Case("GET", "/api/v1/tenants/acme/tokens", null, "admin"),
           new Case("POST", "/api/v1/tenants/acme/tokens", "{\"name\":\"x\",\"role\":\"read\"}", "admin"),
-          new Case("DELETE", "/api/v1/tenants/acme/tokens/doesnotexist", null, "admin"));
+          new Case("DELETE", "/api/v1/tenants/acme/tokens/doesnotexist", null, "admin"),
+          new Case("GET", "/api/v1/tenants/acme/webhooks", null, "admin"),
+          new Case("PUT", "/api/v1/tenants/acme/webhooks/h1", "{\"url\":\"http://127.0.0.1/x\",\"secret\":\"s\"}", "admin"),
+          new Case("GET", "/api/v1/tenants/acme/webhooks/h1/deliveries", null, "admin"));
 
   @Test
   void adminTokenFileIsPrivate() throws Exception {
@@ -172,6 +175,19 @@ class AuthMatrixTest {
     assertEquals(400, role.status());
     assertEquals("role", role.json().get("field").asText());
     assertEquals(400, api.get("/api/v1/tenants/Not_Valid", admin).status());
+  }
+
+  @Test
+  void webhooksToPrivateOrMetadataAddressesAreRefused() throws Exception {
+    // This node runs with the default devflow.webhooks.allow-private-targets = false.
+    for (String url : List.of("http://127.0.0.1:9000/hook", "http://localhost/hook", "http://169.254.169.254/latest",
+        "http://10.0.0.7/hook", "http://[::1]/hook", "ftp://example.com/x", "not a url")) {
+      Api.Response r = api.call("PUT", "/api/v1/tenants/acme/webhooks/ssrf", acmeAdmin,
+          "{\"url\":\"" + url + "\",\"secret\":\"s\"}");
+      assertEquals(400, r.status(), url + ": " + r.body());
+      assertEquals("url", r.json().get("field").asText(), r.body());
+    }
+    assertEquals(404, api.get("/api/v1/tenants/acme/webhooks/ssrf", acmeAdmin).status(), "nothing was stored");
   }
 
   @Test
