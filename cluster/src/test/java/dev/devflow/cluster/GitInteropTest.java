@@ -268,6 +268,12 @@ class GitInteropTest {
       for (Future<Git> f : racers) {
         if (f.get().code() == 0) {
           won++;
+        } else {
+          // git's ordinary answer to a stale push: refused by the client ("fetch first") when it
+          // saw the winner's ref, by the server ("non-fast-forward") when it did not.
+          String out = f.get().output();
+          assertTrue(out.contains("non-fast-forward") || out.contains("fetch first"), out);
+          assertFalse(out.contains("lock"), out);
         }
       }
       // The racers' commits diverge, so both succeeding would mean one overwrote the other.

@@ -16,10 +16,13 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -47,6 +50,7 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.StreamConverters;
 import org.apache.pekko.util.ByteString;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.ReceiveCommand;
@@ -79,6 +83,8 @@ public final class GitRoutes extends ApiDirectives {
   private final ClusterSharding sharding;
   private final GitStorage storage;
   private final GitMaintenance maintenance;
+  /** One lock per repository pushed to on this node: ref updates of a repository run one at a time. */
+  private final Map<String, ReentrantLock> refLocks = new ConcurrentHashMap<>();
   private final Duration askTimeout;
   private final long maxPushBytes;
   private final Duration requestTimeout;
@@ -190,7 +196,14 @@ public final class GitRoutes extends ApiDirectives {
       try (Repository repo = storage.open(tenant, name);
           InputStream in = gzip ? new GZIPInputStream(body, 64 * 1024) : body) {
         if (receive) {
-          receivePack(repo, tenant, name, summary).receive(in, signalling, null);
+          ReentrantLock refLock = refLocks.computeIfAbsent(Repo.entityId(tenant, name), k -> new ReentrantLock());
+          try {
+            receivePack(repo, tenant, name, summary, refLock).receive(in, signalling, null);
+          } finally {
+            if (refLock.isHeldByCurrentThread()) {
+              refLock.unlock();
+            }
+          }
         } else {
           UploadPack up = new UploadPack(repo);
           up.setBiDirectionalPipe(false);
@@ -211,13 +224,20 @@ public final class GitRoutes extends ApiDirectives {
     return response;
   }
 
-  private ReceivePack receivePack(Repository repo, String tenant, String name, Repo.Summary summary) {
+  /**
+   * JGit runs the hooks in the thread that called {@code receive}. The pre-receive hook takes the
+   * repository's ref lock (after the pack has been received: uploads are not serialised) and the
+   * caller releases it after the post-receive hook has recorded the push.
+   */
+  private ReceivePack receivePack(Repository repo, String tenant, String name, Repo.Summary summary, ReentrantLock refLock) {
     ReceivePack rp = new ReceivePack(repo);
     rp.setBiDirectionalPipe(false);
     rp.setMaxPackSizeLimit(maxPushBytes);
     rp.setAtomic(false);
     String protectedRef = "refs/heads/" + summary.defaultBranch();
     rp.setPreReceiveHook((pack, commands) -> {
+      refLock.lock();
+      rejectStale(repo, commands);
       for (ReceiveCommand cmd : commands) {
         if (!cmd.getRefName().equals(protectedRef) || cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
           continue;
@@ -236,6 +256,28 @@ public final class GitRoutes extends ApiDirectives {
       }
     });
     return rp;
+  }
+
+  /**
+   * A command whose old id is no longer the ref's value lost a race with another push that was
+   * accepted since this client read the refs: it gets git's usual non-fast-forward rejection
+   * (the client then says to fetch first), never a lock failure.
+   */
+  private static void rejectStale(Repository repo, Collection<ReceiveCommand> commands) {
+    for (ReceiveCommand cmd : commands) {
+      if (cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
+        continue;
+      }
+      try {
+        Ref ref = repo.exactRef(cmd.getRefName());
+        ObjectId current = ref == null || ref.getObjectId() == null ? ObjectId.zeroId() : ref.getObjectId();
+        if (!current.equals(cmd.getOldId())) {
+          cmd.setResult(ReceiveCommand.Result.REJECTED_NONFASTFORWARD);
+        }
+      } catch (IOException e) {
+        cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "cannot read " + cmd.getRefName());
+      }
+    }
   }
 
   private static void reject(ReceivePack pack, ReceiveCommand cmd, String why) {
