@@ -193,6 +193,56 @@ class GitInteropTest {
   }
 
   @Test
+  void protectedBranchPatternsAreSettings() throws Exception {
+    createRepo("patterns");
+    Api.Response bad = api.call("PATCH", "/api/v1/tenants/acme/repos/patterns", admin, "{\"protectedBranches\":[\"a b\"]}");
+    assertEquals(400, bad.status());
+    assertEquals("protectedBranches", bad.json().get("field").asText());
+    Api.Response changed = api.call("PATCH", "/api/v1/tenants/acme/repos/patterns", admin,
+        "{\"protectedBranches\":[\"release/*\"]}");
+    assertEquals(200, changed.status(), changed.body());
+    assertEquals("release/*", changed.json().get("protectedBranches").get(0).asText());
+    Path a = dir.resolve("patterns-a");
+    ok(dir, "clone", "-q", url(write, "acme", "patterns"), a.toString());
+    commit(a, "a.txt", "1\n");
+    commit(a, "a.txt", "2\n");
+    ok(a, "push", "-q", "origin", "HEAD:main", "HEAD:release/1.0");
+    ok(a, "reset", "-q", "--hard", "HEAD~1");
+    Git force = git(a, "push", "-f", "origin", "HEAD:release/1.0");
+    assertNotEquals(0, force.code());
+    assertTrue(force.output().contains("protected branch release/1.0 cannot be force-pushed"), force.output());
+    Git delete = git(a, "push", "origin", ":release/1.0");
+    assertTrue(delete.output().contains("protected branch release/1.0 cannot be deleted"), delete.output());
+    // main is no longer in the list: it may now be rewritten.
+    ok(a, "push", "-q", "-f", "origin", "HEAD:main");
+    fsck("patterns");
+  }
+
+  @Test
+  void internalRepositoriesAreReadableByEveryTenantButWritableOnlyByTheirOwn() throws Exception {
+    createRepo("shared");
+    Path w = dir.resolve("shared-w");
+    ok(dir, "clone", "-q", url(write, "acme", "shared"), w.toString());
+    commit(w, "lib.txt", "lib\n");
+    ok(w, "push", "-q", "origin", "HEAD:main");
+    Git before = git(dir, "clone", "-q", url(otherWrite, "acme", "shared"), dir.resolve("shared-o1").toString());
+    assertNotEquals(0, before.code(), "private: another tenant sees nothing");
+    assertEquals(404, api.get("/api/v1/tenants/acme/repos/shared", otherWrite).status());
+
+    Api.Response internal = api.call("PATCH", "/api/v1/tenants/acme/repos/shared", admin, "{\"visibility\":\"internal\"}");
+    assertEquals("internal", internal.json().get("visibility").asText(), internal.body());
+    Path o = dir.resolve("shared-o2");
+    ok(dir, "clone", "-q", url(otherWrite, "acme", "shared"), o.toString());
+    assertEquals(200, api.get("/api/v1/tenants/acme/repos/shared/files/lib.txt", otherWrite).status());
+    commit(o, "evil.txt", "x\n");
+    Git push = git(o, "push", "origin", "HEAD:main");
+    assertNotEquals(0, push.code(), "reading is all another tenant may do");
+    assertEquals(404, api.get("/api/v1/tenants/acme/repos", otherWrite).status(), "and it cannot list the tenant");
+    assertEquals(400, api.call("PATCH", "/api/v1/tenants/acme/repos/shared", admin, "{\"visibility\":\"public\"}").status());
+    fsck("shared");
+  }
+
+  @Test
   void authFailuresAndForeignTenants() throws Exception {
     createRepo("secure");
     Path work = dir.resolve("secure-none");

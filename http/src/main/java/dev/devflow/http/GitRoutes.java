@@ -234,18 +234,19 @@ public final class GitRoutes extends ApiDirectives {
     rp.setBiDirectionalPipe(false);
     rp.setMaxPackSizeLimit(maxPushBytes);
     rp.setAtomic(false);
-    String protectedRef = "refs/heads/" + summary.defaultBranch();
     rp.setPreReceiveHook((pack, commands) -> {
       refLock.lock();
       rejectStale(repo, commands);
       for (ReceiveCommand cmd : commands) {
-        if (!cmd.getRefName().equals(protectedRef) || cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
+        if (cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED
+            || !Repo.isProtected(summary.protectedBranches(), cmd.getRefName())) {
           continue;
         }
+        String branch = Repository.shortenRefName(cmd.getRefName());
         if (cmd.getType() == ReceiveCommand.Type.DELETE) {
-          reject(pack, cmd, "protected branch " + summary.defaultBranch() + " cannot be deleted");
+          reject(pack, cmd, "protected branch " + branch + " cannot be deleted");
         } else if (cmd.getType() == ReceiveCommand.Type.UPDATE_NONFASTFORWARD) {
-          reject(pack, cmd, "protected branch " + summary.defaultBranch() + " cannot be force-pushed");
+          reject(pack, cmd, "protected branch " + branch + " cannot be force-pushed");
         }
       }
     });
@@ -314,16 +315,26 @@ public final class GitRoutes extends ApiDirectives {
     }
     String name = repoGit.substring(0, repoGit.length() - 4);
     return basicAuthenticated(p -> {
-      if (!Names.isValid(tenant) || !Names.isValid(name) || !p.canSee(tenant)) {
+      if (!Names.isValid(tenant) || !Names.isValid(name)) {
         return completeProblem(ProblemException.notFound("repository " + tenant + "/" + name + " not found").problem());
       }
-      if (!p.has(role)) {
+      if (p.canSee(tenant) && !p.has(role)) {
         return completeProblem(ProblemException.forbidden("this needs a token with role " + role.id()).problem());
+      }
+      // Another tenant's token reads an internal repository and nothing else.
+      boolean crossTenantRead = !p.canSee(tenant) && role == Role.READ && p.has(Role.READ);
+      if (!p.canSee(tenant) && !crossTenantRead) {
+        return completeProblem(ProblemException.notFound("repository " + tenant + "/" + name + " not found").problem());
       }
       return completeAsync(
           sharding.entityRefFor(Repo.ENTITY_KEY, Repo.entityId(tenant, name))
               .<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout),
-          summary -> inner.apply(name, summary));
+          summary -> {
+            if (crossTenantRead && !"internal".equals(summary.visibility())) {
+              throw ProblemException.notFound("repository " + tenant + "/" + name + " not found");
+            }
+            return inner.apply(name, summary);
+          });
     });
   }
 

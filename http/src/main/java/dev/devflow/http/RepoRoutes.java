@@ -55,6 +55,11 @@ public final class RepoRoutes extends ApiDirectives {
 
   public record CommitView(String id, String author, Instant time, String message) {}
 
+  /** PATCH body; absent fields keep their value. */
+  public record RepoSettings(String description, String visibility, List<String> protectedBranches) {}
+
+  private static final java.util.regex.Pattern BRANCH_PATTERN = java.util.regex.Pattern.compile("[A-Za-z0-9._/*-]{1,100}");
+
   private static final int MAX_COMMITS = 500;
   private static final long MAX_FILE_BYTES = 50L * 1024 * 1024;
 
@@ -87,6 +92,7 @@ public final class RepoRoutes extends ApiDirectives {
   private Route one(String t, String r) {
     Route repo = label("/api/v1/tenants/{t}/repos/{r}", () -> concat(
         get(() -> readable(t, r, this::view)),
+        patch(() -> authenticated(p -> tenantScope(p, t, Role.ADMIN, () -> changeSettings(t, r)))),
         delete(() -> authenticated(p -> tenantScope(p, t, Role.ADMIN, () -> delete(t, r))))));
     Route commits = label("/api/v1/tenants/{t}/repos/{r}/commits", () -> get(() -> readable(t, r, s ->
         parameterOptional("ref", ref -> parameterOptional("limit", limit ->
@@ -96,9 +102,52 @@ public final class RepoRoutes extends ApiDirectives {
     return concat(pathEnd(() -> repo), path("commits", () -> commits), pathPrefix("files", () -> files));
   }
 
-  /** Any token of the tenant, and the repository must exist. */
+  /**
+   * Any token of the tenant, and the repository must exist; for an {@code internal} repository
+   * also a read token of any other tenant (as for any other tenant's repository, a private one
+   * then does not exist).
+   */
   private Route readable(String t, String r, Function<Repo.Summary, Route> inner) {
-    return authenticated(p -> tenantScope(p, t, Role.READ, () -> withRepo(t, r, inner)));
+    return authenticated(p -> {
+      if (p.canSee(t) || !Names.isValid(t) || !p.has(Role.READ)) {
+        return tenantScope(p, t, Role.READ, () -> withRepo(t, r, inner));
+      }
+      return withRepo(t, r, s -> {
+        if (!"internal".equals(s.visibility())) {
+          // The entity's own answer for a repository that does not exist: nothing to tell apart.
+          throw ProblemException.notFound("repository " + t + "/" + r + " not found");
+        }
+        return inner.apply(s);
+      });
+    });
+  }
+
+  private Route changeSettings(String t, String r) {
+    return jsonBody(RepoSettings.class, body -> {
+      if (body.visibility() != null && !Repo.VISIBILITIES.contains(body.visibility())) {
+        throw ProblemException.invalid("visibility", "visibility must be one of " + Repo.VISIBILITIES);
+      }
+      if (body.description() != null && body.description().length() > 1000) {
+        throw ProblemException.invalid("description", "description is at most 1000 characters");
+      }
+      if (body.protectedBranches() != null) {
+        if (body.protectedBranches().size() > 50) {
+          throw ProblemException.invalid("protectedBranches", "at most 50 patterns");
+        }
+        for (String pattern : body.protectedBranches()) {
+          if (pattern == null || !BRANCH_PATTERN.matcher(pattern).matches() || pattern.contains("..")) {
+            throw ProblemException.invalid("protectedBranches",
+                "not a branch name pattern: " + pattern + " (branch characters and * only)");
+          }
+        }
+      }
+      if (!Names.isValid(r)) {
+        throw ProblemException.notFound("repository " + t + "/" + r + " not found");
+      }
+      return completeAsync(repo(t, r).<Repo.Summary>askWithStatus(
+          reply -> new Repo.ChangeSettings(body.description(), body.visibility(), body.protectedBranches(), reply),
+          askTimeout), this::view);
+    });
   }
 
   private Route create(String t) {

@@ -8,12 +8,15 @@ import dev.devflow.persistence.serialization.StoredJson;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -52,6 +55,9 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
   /** At most this many commits are kept per ref update; {@code commitCount} has the total. */
   public static final int MAX_COMMITS = 100;
 
+  /** {@code private}: the tenant's tokens only; {@code internal}: also read by any tenant's tokens. */
+  public static final List<String> VISIBILITIES = List.of("private", "internal");
+
   public static String entityId(String tenant, String name) {
     return tenant + "/" + name;
   }
@@ -59,7 +65,7 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
   // ---- commands ----------------------------------------------------------------------------
 
   public sealed interface Command extends CrossNodeMessage
-      permits Create, Get, Delete, RecordRefUpdates, Reconcile {}
+      permits Create, Get, Delete, RecordRefUpdates, Reconcile, ChangeSettings {}
 
   public record Create(String defaultBranch, String description, ActorRef<StatusReply<Summary>> replyTo)
       implements Command {}
@@ -70,6 +76,14 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
 
   /** Sent after a push moved refs on disk. */
   public record RecordRefUpdates(List<RefChange> changes, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  /**
+   * Changes settings; a null field keeps its value. {@code visibility}: {@link #VISIBILITIES};
+   * {@code protectedBranches}: branch name patterns ({@code *} matches any characters).
+   */
+  public record ChangeSettings(
+      String description, String visibility, List<String> protectedBranches, ActorRef<StatusReply<Summary>> replyTo)
       implements Command {}
 
   /** Compare the refs on disk with the state (sent to itself after recovery). */
@@ -103,7 +117,8 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
 
   // ---- events ------------------------------------------------------------------------------
 
-  public sealed interface Event extends StoredJson permits RepositoryCreated, RefsUpdated, RepositoryDeleted {}
+  public sealed interface Event extends StoredJson
+      permits RepositoryCreated, RefsUpdated, RepositoryDeleted, SettingsChanged {}
 
   public record RepositoryCreated(
       String tenant, String name, String defaultBranch, String description, String visibility, Instant at)
@@ -113,9 +128,16 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
 
   public record RepositoryDeleted(Instant at) implements Event {}
 
+  /** The settings after the change (every field, not only the changed ones). */
+  public record SettingsChanged(String description, String visibility, List<String> protectedBranches, Instant at)
+      implements Event {}
+
   // ---- state -------------------------------------------------------------------------------
 
-  /** {@code name} is null until created and again after deletion. */
+  /**
+   * {@code name} is null until created and again after deletion. {@code protectedBranches} null
+   * means the default: the default branch (snapshots from before the setting existed have none).
+   */
   public record State(
       String tenant,
       String name,
@@ -123,22 +145,45 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
       String description,
       String visibility,
       Map<String, String> refs,
-      Instant createdAt)
+      Instant createdAt,
+      List<String> protectedBranches)
       implements StoredJson {
 
     static State empty() {
-      return new State(null, null, null, null, null, Map.of(), null);
+      return new State(null, null, null, null, null, Map.of(), null, null);
     }
 
     boolean exists() {
       return name != null;
     }
 
+    List<String> effectiveProtectedBranches() {
+      return protectedBranches == null ? List.of(defaultBranch) : protectedBranches;
+    }
+
+    State withRefs(Map<String, String> newRefs) {
+      return new State(tenant, name, defaultBranch, description, visibility, newRefs, createdAt, protectedBranches);
+    }
+
     Summary summary() {
       return new Summary(
-          tenant, name, defaultBranch, description, visibility,
-          List.of("refs/heads/" + defaultBranch), refs, createdAt);
+          tenant, name, defaultBranch, description, visibility, effectiveProtectedBranches(), refs, createdAt);
     }
+  }
+
+  /** Whether {@code ref} is a branch matching one of {@code patterns} ({@code *}: any characters). */
+  public static boolean isProtected(List<String> patterns, String ref) {
+    if (!ref.startsWith("refs/heads/")) {
+      return false;
+    }
+    String branch = ref.substring("refs/heads/".length());
+    for (String p : patterns) {
+      String regex = Arrays.stream(p.split("\\*", -1)).map(Pattern::quote).collect(Collectors.joining(".*"));
+      if (branch.matches(regex)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---- behaviour ---------------------------------------------------------------------------
@@ -201,6 +246,7 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
         .onCommand(Get.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(Delete.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(RecordRefUpdates.class, (s, c) -> notFound(c.replyTo()))
+        .onCommand(ChangeSettings.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(Reconcile.class, (s, c) -> Effect().noReply());
     b.forState(State::exists)
         .onCommand(Create.class, (s, c) -> Effect().reply(c.replyTo(),
@@ -208,6 +254,7 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.summary())))
         .onCommand(Delete.class, this::onDelete)
         .onCommand(RecordRefUpdates.class, this::onRecord)
+        .onCommand(ChangeSettings.class, this::onChangeSettings)
         .onCommand(Reconcile.class, this::onReconcile);
     return b.build();
   }
@@ -237,6 +284,19 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
           }
         })
         .thenReply(c.replyTo(), ns -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onChangeSettings(State s, ChangeSettings c) {
+    String visibility = c.visibility() == null ? s.visibility() : c.visibility();
+    if (!VISIBILITIES.contains(visibility)) {
+      return Effect().reply(c.replyTo(), Rejection.INVALID.reply("visibility must be one of " + VISIBILITIES));
+    }
+    SettingsChanged e = new SettingsChanged(
+        c.description() == null ? s.description() : c.description(),
+        visibility,
+        c.protectedBranches() == null ? s.effectiveProtectedBranches() : List.copyOf(c.protectedBranches()),
+        Instant.now());
+    return Effect().persist(e).thenReply(c.replyTo(), ns -> StatusReply.success(ns.summary()));
   }
 
   private ReplyEffect<Event, State> onRecord(State s, RecordRefUpdates c) {
@@ -291,7 +351,7 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(RepositoryCreated.class, (s, e) ->
-            new State(e.tenant(), e.name(), e.defaultBranch(), e.description(), e.visibility(), Map.of(), e.at()))
+            new State(e.tenant(), e.name(), e.defaultBranch(), e.description(), e.visibility(), Map.of(), e.at(), null))
         .onEvent(RefsUpdated.class, (s, e) -> {
           Map<String, String> refs = new TreeMap<>(s.refs());
           for (RefChange ch : e.changes()) {
@@ -301,9 +361,10 @@ public final class Repo extends EventSourcedBehaviorWithEnforcedReplies<Repo.Com
               refs.put(ch.ref(), ch.newId());
             }
           }
-          return new State(s.tenant(), s.name(), s.defaultBranch(), s.description(), s.visibility(),
-              new LinkedHashMap<>(refs), s.createdAt());
+          return s.withRefs(new LinkedHashMap<>(refs));
         })
+        .onEvent(SettingsChanged.class, (s, e) -> new State(s.tenant(), s.name(), s.defaultBranch(), e.description(),
+            e.visibility(), s.refs(), s.createdAt(), e.protectedBranches()))
         .onEvent(RepositoryDeleted.class, (s, e) -> State.empty())
         .build();
   }

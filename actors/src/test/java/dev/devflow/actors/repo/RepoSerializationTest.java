@@ -30,7 +30,8 @@ class RepoSerializationTest {
       "RefsUpdated.v1", new Repo.RefsUpdated(List.of(
           new Repo.RefChange("refs/heads/main", null, "1".repeat(40), List.of(COMMIT), 1),
           new Repo.RefChange("refs/heads/old", "2".repeat(40), null, List.of(), 0)), AT),
-      "RepositoryDeleted.v1", new Repo.RepositoryDeleted(AT));
+      "RepositoryDeleted.v1", new Repo.RepositoryDeleted(AT),
+      "SettingsChanged.v1", new Repo.SettingsChanged("the site", "internal", List.of("main", "release/*"), AT));
 
   @AfterAll
   static void stop() {

@@ -66,11 +66,40 @@ class RepoTest {
     Repo.RepositoryCreated e = r.eventOfType(Repo.RepositoryCreated.class);
     assertEquals("main", e.defaultBranch());
     assertEquals("web", r.reply().getValue().name());
-    assertEquals(List.of("refs/heads/main"), r.reply().getValue().protectedBranches());
+    assertEquals(List.of("main"), r.reply().getValue().protectedBranches());
     assertTrue(storage.exists("acme", "web"));
     var again = repo.<StatusReply<Repo.Summary>>runCommand(replyTo -> new Repo.Create(null, null, replyTo));
     assertEquals(Rejection.CONFLICT, Rejection.of(again.reply().getError()));
     assertTrue(again.hasNoEvents());
+  }
+
+  @Test
+  void settingsChangePersistsTheWholeNewSettings() {
+    create();
+    var r = repo.<StatusReply<Repo.Summary>>runCommand(replyTo ->
+        new Repo.ChangeSettings(null, "internal", List.of("main", "release/*"), replyTo));
+    Repo.SettingsChanged e = r.eventOfType(Repo.SettingsChanged.class);
+    assertEquals("the site", e.description(), "unchanged fields keep their value");
+    assertEquals("internal", e.visibility());
+    assertEquals(List.of("main", "release/*"), r.reply().getValue().protectedBranches());
+    var bad = repo.<StatusReply<Repo.Summary>>runCommand(replyTo -> new Repo.ChangeSettings(null, "public", null, replyTo));
+    assertEquals(Rejection.INVALID, Rejection.of(bad.reply().getError()));
+    assertTrue(bad.hasNoEvents());
+    repo.restart();
+    var got = repo.<StatusReply<Repo.Summary>>runCommand(Repo.Get::new);
+    assertEquals("internal", got.reply().getValue().visibility());
+  }
+
+  @Test
+  void protectedBranchPatterns() {
+    List<String> patterns = List.of("main", "release/*", "*-stable");
+    assertTrue(Repo.isProtected(patterns, "refs/heads/main"));
+    assertTrue(Repo.isProtected(patterns, "refs/heads/release/1.0"));
+    assertTrue(Repo.isProtected(patterns, "refs/heads/2-stable"));
+    assertFalse(Repo.isProtected(patterns, "refs/heads/mainline"));
+    assertFalse(Repo.isProtected(patterns, "refs/heads/feature/release/x"));
+    assertFalse(Repo.isProtected(patterns, "refs/tags/main"));
+    assertFalse(Repo.isProtected(List.of("a.b"), "refs/heads/axb"), "a dot is a dot, not any character");
   }
 
   @Test
