@@ -3,7 +3,10 @@ package dev.devflow.actors.feed;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.devflow.actors.flag.FeatureFlag;
+import dev.devflow.actors.flag.FlagDefinition;
 import dev.devflow.actors.repo.Repo;
+import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.persistence.feed.FeedDraft;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +22,8 @@ import java.util.List;
 final class FeedProjectionHandler {
 
   /** The entity types whose events can become entries: the journal reader skips the others. */
-  static final List<String> ENTITY_TYPES = List.of(Repo.ENTITY_KEY.name());
+  static final List<String> ENTITY_TYPES =
+      List.of(Repo.ENTITY_KEY.name(), Tenant.ENTITY_KEY.name(), FeatureFlag.ENTITY_KEY.name());
 
   /** A deleted ref's new id, and a created ref's old id, as git itself writes them. */
   static final String ZERO_ID = "0".repeat(40);
@@ -33,6 +37,57 @@ final class FeedProjectionHandler {
     String entityId = persistenceId.substring(entityType.length() + 1);
     if (entityType.equals(Repo.ENTITY_KEY.name())) {
       return repo(ordering, entityId, event);
+    }
+    if (entityType.equals(Tenant.ENTITY_KEY.name())) {
+      return tenant(ordering, entityId, event);
+    }
+    if (entityType.equals(FeatureFlag.ENTITY_KEY.name())) {
+      return flag(ordering, entityId, event);
+    }
+    return List.of();
+  }
+
+  /** {@code flag.changed} carries the whole flag, so a node's catalog needs nothing else. */
+  private static List<FeedDraft> flag(long ordering, String entityId, Object event) {
+    int slash = entityId.indexOf('/');
+    String tenant = entityId.substring(0, slash);
+    String key = entityId.substring(slash + 1);
+    ObjectNode data;
+    Instant at;
+    if (event instanceof FeatureFlag.FlagDefined e) {
+      data = flagData(tenant, key, e.at(), "defined", e.version(), e.definition());
+      at = e.at();
+    } else if (event instanceof FeatureFlag.FlagToggled e) {
+      data = flagData(tenant, key, e.at(), "toggled", e.version(), e.definition());
+      at = e.at();
+    } else if (event instanceof FeatureFlag.FlagArchived e) {
+      data = flagData(tenant, key, e.at(), "archived", e.version(), null);
+      at = e.at();
+    } else {
+      return List.of();
+    }
+    return List.of(new FeedDraft(ordering, 0, tenant, "flag.changed", data.toString(), at, key));
+  }
+
+  private static ObjectNode flagData(String tenant, String key, Instant at, String change, long version, FlagDefinition d) {
+    ObjectNode data = base(tenant, at).put("key", key).put("change", change).put("version", version)
+        .put("archived", d == null);
+    if (d != null) {
+      data.put("enabled", d.enabled());
+      data.set("definition", JSON.valueToTree(d));
+    }
+    return data;
+  }
+
+  /** Plans, because nodes gate flags on them; tokens never reach the feed. */
+  private static List<FeedDraft> tenant(long ordering, String tenant, Object event) {
+    if (event instanceof Tenant.TenantCreated e) {
+      ObjectNode data = base(tenant, e.at()).put("displayName", e.displayName()).put("plan", e.plan().id());
+      return List.of(new FeedDraft(ordering, 0, tenant, "tenant.created", data.toString(), e.at(), tenant));
+    }
+    if (event instanceof Tenant.PlanChanged e) {
+      ObjectNode data = base(tenant, e.at()).put("plan", e.to().id()).put("previousPlan", e.from().id());
+      return List.of(new FeedDraft(ordering, 0, tenant, "plan.changed", data.toString(), e.at(), tenant));
     }
     return List.of();
   }

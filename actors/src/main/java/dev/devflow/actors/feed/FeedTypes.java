@@ -6,13 +6,15 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * The event types of the tenant feed (API.md "Event feed", plus {@code repo.deleted}) and the
+ * The event types of the tenant feed (API.md "Event feed", plus {@code repo.deleted},
+ * {@code tenant.created} and {@code plan.changed}) and the
  * {@code ?types=} filter syntax: a comma list of types, where {@code pipeline.*} stands for every
  * type starting with {@code pipeline.}.
  */
 public final class FeedTypes {
 
   public static final List<String> ALL = List.of(
+      "tenant.created", "plan.changed",
       "repo.created", "repo.pushed", "repo.deleted",
       "pipeline.created", "job.started", "job.finished", "pipeline.finished",
       "flag.changed",

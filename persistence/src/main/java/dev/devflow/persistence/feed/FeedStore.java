@@ -122,7 +122,46 @@ public final class FeedStore {
       }
       ps.executeBatch();
     }
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO feed_latest (tenant, type, subject, id, data) VALUES (?, ?, ?, ?, ?) "
+            + "ON CONFLICT (tenant, type, subject) DO UPDATE SET id = EXCLUDED.id, data = EXCLUDED.data "
+            + "WHERE feed_latest.id < EXCLUDED.id")) {
+      boolean any = false;
+      for (int i = 0; i < drafts.size(); i++) {
+        FeedDraft d = drafts.get(i);
+        if (d.subject() != null) {
+          ps.setString(1, d.tenant());
+          ps.setString(2, d.type());
+          ps.setString(3, d.subject());
+          ps.setLong(4, stored.get(i).id());
+          ps.setString(5, d.data());
+          ps.addBatch();
+          any = true;
+        }
+      }
+      if (any) {
+        ps.executeBatch();
+      }
+    }
     return stored;
+  }
+
+  /** The newest entry per subject of the given types, across tenants (rebuilding node state). */
+  public List<FeedRecord> latest(List<String> types) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT tenant, id, type, data FROM feed_latest WHERE type = ANY(?) ORDER BY tenant, id")) {
+      ps.setArray(1, c.createArrayOf("varchar", types.toArray()));
+      List<FeedRecord> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new FeedRecord(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), null));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the newest feed entries", e);
+    }
   }
 
   /** Up to {@code limit} entries of a tenant with {@code after < id <= upTo}, ascending. */
@@ -149,6 +188,21 @@ public final class FeedStore {
   /** The newest id of a tenant's feed, 0 when it has none. */
   public long lastId(String tenant) {
     return lastIds(List.of(tenant)).getOrDefault(tenant, 0L);
+  }
+
+  /** The newest id of every tenant's feed. */
+  public Map<String, Long> allLastIds() {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT tenant, last_id FROM feed_counter");
+        ResultSet rs = ps.executeQuery()) {
+      Map<String, Long> out = new HashMap<>();
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getLong(2));
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the event feed's last ids", e);
+    }
   }
 
   /** The newest ids of several tenants' feeds; tenants without entries are absent. */
