@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.devflow.actors.flag.FeatureFlag;
+import dev.devflow.actors.flag.FlagDefinition;
 import dev.devflow.actors.repo.Repo;
+import dev.devflow.actors.tenant.Plan;
+import dev.devflow.actors.tenant.Role;
+import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.persistence.feed.FeedDraft;
 import java.time.Instant;
 import java.util.List;
@@ -35,6 +40,34 @@ class FeedProjectionHandlerTest {
     assertEquals("1".repeat(40), main.get("after").asText());
     assertEquals("add a.txt", main.get("commits").get(0).get("message").asText());
     assertEquals("0".repeat(40), JSON.readTree(drafts.get(1).data()).get("after").asText());
+  }
+
+  @Test
+  void flagChangesCarryTheWholeFlagAndNameTheirSubject() throws Exception {
+    FlagDefinition d = new FlagDefinition(true, "x", "team", List.of(), List.of());
+    FeedDraft defined = FeedProjectionHandler.drafts(5, "FeatureFlag|acme/new-checkout",
+        new FeatureFlag.FlagDefined("acme", "new-checkout", d, 1, AT)).get(0);
+    assertEquals("flag.changed", defined.type());
+    assertEquals("new-checkout", defined.subject());
+    JsonNode data = JSON.readTree(defined.data());
+    assertEquals(1, data.get("version").asLong());
+    assertEquals("team", data.get("definition").get("minPlan").asText());
+    JsonNode archived = JSON.readTree(FeedProjectionHandler.drafts(6, "FeatureFlag|acme/new-checkout",
+        new FeatureFlag.FlagArchived(2, AT)).get(0).data());
+    assertTrue(archived.get("archived").asBoolean());
+  }
+
+  @Test
+  void tenantsTellTheirPlanButNeverTheirTokens() throws Exception {
+    FeedDraft created = FeedProjectionHandler.drafts(7, "Tenant|acme",
+        new Tenant.TenantCreated("acme", "Acme", Plan.FREE, AT)).get(0);
+    assertEquals("tenant.created", created.type());
+    assertEquals("free", JSON.readTree(created.data()).get("plan").asText());
+    FeedDraft plan = FeedProjectionHandler.drafts(8, "Tenant|acme", new Tenant.PlanChanged(Plan.FREE, Plan.TEAM, AT)).get(0);
+    assertEquals("plan.changed", plan.type());
+    assertEquals("team", JSON.readTree(plan.data()).get("plan").asText());
+    assertTrue(FeedProjectionHandler.drafts(9, "Tenant|acme",
+        new Tenant.TokenIssued("t1", "ci", Role.WRITE, "hash", AT)).isEmpty());
   }
 
   @Test
