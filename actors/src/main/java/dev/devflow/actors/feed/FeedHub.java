@@ -4,6 +4,8 @@ import dev.devflow.persistence.feed.FeedRecord;
 import dev.devflow.persistence.feed.FeedStore;
 import dev.devflow.persistence.serialization.CrossNodeMessage;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,8 +13,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
@@ -48,10 +52,14 @@ public final class FeedHub {
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
   private final List<Consumer<List<FeedRecord>>> listeners = new CopyOnWriteArrayList<>();
 
-  /** One client's queue. */
+  /**
+   * One client's queue. Offered to from the hub actor and from the client's own stream (paging
+   * posts to itself), so ending it is guarded: the queue is completed exactly once.
+   */
   final class Subscription {
     private final String tenant;
     private final BoundedSourceQueue<FeedSignal> queue;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean overflowed;
 
     private Subscription(String tenant, BoundedSourceQueue<FeedSignal> queue) {
@@ -61,13 +69,15 @@ public final class FeedHub {
 
     /** Offers a signal; a full queue ends the subscription with {@link #overflowed()} set. */
     void offer(FeedSignal signal) {
+      if (closed.get()) {
+        return;
+      }
       QueueOfferResult result = queue.offer(signal);
       if (result == QueueOfferResult.dropped()) {
         overflowed = true;
-        cancel();
-        queue.complete();
+        close();
       } else if (result != QueueOfferResult.enqueued()) {
-        cancel();
+        close();
       }
     }
 
@@ -75,13 +85,28 @@ public final class FeedHub {
       return overflowed;
     }
 
-    void cancel() {
+    /** Leaves the hub and ends the queue (its buffered signals are still delivered). */
+    void close() {
       subscribers.computeIfPresent(tenant, (t, set) -> {
         set.remove(this);
         return set.isEmpty() ? null : set;
       });
+      if (closed.compareAndSet(false, true)) {
+        try {
+          queue.complete();
+        } catch (IllegalStateException alreadyEnded) {
+          // the stream ended first (client gone): nothing left to complete
+        }
+      }
     }
   }
+
+  /**
+   * More entries of one tenant in one batch than this go to clients as one "read up to here"
+   * signal (the client pages them from the table) instead of one by one: a push of thousands of
+   * tags must not overflow the queue of a client that keeps up.
+   */
+  static final int BATCH_AS_SIGNAL = 16;
 
   /** Registers a client's queue for a tenant's entries. */
   Subscription subscribe(String tenant, BoundedSourceQueue<FeedSignal> queue) {
@@ -105,16 +130,28 @@ public final class FeedHub {
   }
 
   private void dispatch(List<FeedRecord> entries) {
+    Map<String, List<FeedRecord>> byTenant = new LinkedHashMap<>();
     for (FeedRecord r : entries) {
       lastSeen.merge(r.tenant(), r.id(), Math::max);
-      Set<Subscription> set = subscribers.get(r.tenant());
-      if (set != null) {
+      byTenant.computeIfAbsent(r.tenant(), t -> new ArrayList<>()).add(r);
+    }
+    byTenant.forEach((tenant, records) -> {
+      Set<Subscription> set = subscribers.get(tenant);
+      if (set == null) {
+        return;
+      }
+      if (records.size() > BATCH_AS_SIGNAL) {
+        FeedSignal behind = new FeedSignal.Behind(records.get(records.size() - 1).id());
+        set.forEach(s -> s.offer(behind));
+        return;
+      }
+      for (FeedRecord r : records) {
         FeedSignal.Entry signal = new FeedSignal.Entry(r);
         for (Subscription s : set) {
           s.offer(signal);
         }
       }
-    }
+    });
     for (Consumer<List<FeedRecord>> l : listeners) {
       l.accept(entries);
     }
@@ -140,7 +177,7 @@ public final class FeedHub {
   public Behavior<Command> behavior(FeedStore store, Executor blocking, Duration checkInterval) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-      return Behaviors.withTimers(timers -> {
+      return Behaviors.<Command>supervise(Behaviors.withTimers(timers -> {
         timers.startTimerWithFixedDelay(new CheckLastIds(), checkInterval);
         return Behaviors.receive(Command.class)
             .onMessage(Publish.class, p -> {
@@ -160,7 +197,7 @@ public final class FeedHub {
               return Behaviors.same();
             })
             .build();
-      });
+      })).onFailure(SupervisorStrategy.resume());
     });
   }
 }

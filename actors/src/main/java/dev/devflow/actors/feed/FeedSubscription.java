@@ -39,7 +39,6 @@ public final class FeedSubscription {
   private final Executor blocking;
   private final Predicate<String> types;
   private final int pageSize;
-  private final BoundedSourceQueue<FeedSignal> queue;
   private final FeedHub.Subscription subscription;
   private long last;
 
@@ -52,7 +51,6 @@ public final class FeedSubscription {
     this.blocking = blocking;
     this.types = types;
     this.pageSize = pageSize;
-    this.queue = queue;
     this.subscription = hub.subscribe(tenant, queue);
   }
 
@@ -71,12 +69,10 @@ public final class FeedSubscription {
         .concat(live.second())
         .mapAsync(1, s::step)
         .mapConcat(list -> list)
-        .concat(Source.lazySource(() -> s.subscription.overflowed() ? Source.single(s.resync()) : Source.empty()))
+        // concatLazy: the choice must be made when the live part ends, not when the stream starts.
+        .concatLazy(Source.lazySource(() -> s.subscription.overflowed() ? Source.single(s.resync()) : Source.empty()))
         .watchTermination((notUsed, done) -> {
-          done.whenComplete((d, e) -> {
-            s.subscription.cancel();
-            s.queue.complete();
-          });
+          done.whenComplete((d, e) -> s.subscription.close());
           return NotUsed.getInstance();
         });
   }
