@@ -1,35 +1,9 @@
 package dev.devflow.cluster;
 
-import dev.devflow.actors.repo.GitMaintenance;
-import dev.devflow.actors.feed.FeedHub;
-import dev.devflow.actors.feed.FeedProjection;
-import dev.devflow.actors.repo.GitStorage;
-import dev.devflow.actors.webhook.WebhookDispatcher;
-import dev.devflow.actors.repo.Repo;
-import dev.devflow.actors.tenant.Tenant;
-import dev.devflow.http.ApiRoutes;
-import dev.devflow.http.Authenticator;
-import dev.devflow.http.ClusterMetrics;
-import dev.devflow.http.HttpMetrics;
-import dev.devflow.http.FeedRoutes;
-import dev.devflow.http.GitRoutes;
-import dev.devflow.http.WebhookRoutes;
-import dev.devflow.http.HttpServer;
-import dev.devflow.http.RepoRoutes;
-import dev.devflow.http.ServiceRoutes;
-import dev.devflow.http.TenantRoutes;
-import dev.devflow.persistence.AdminTokenStore;
+import dev.devflow.actors.flag.FlagEvaluation;
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.DatabaseUnreachableException;
-import dev.devflow.persistence.feed.FeedStore;
-import dev.devflow.persistence.feed.JournalTail;
-import dev.devflow.persistence.webhook.WebhookStore;
-import dev.devflow.persistence.StoreException;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,15 +11,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import picocli.CommandLine;
@@ -73,9 +41,7 @@ public final class Main implements Runnable {
   static final int EXIT_STARTUP = 2;
 
   /** Every sharded entity type, for cluster status and metrics. */
-  static final List<EntityTypeKey<?>> ENTITY_TYPES = List.of(Tenant.ENTITY_KEY, Repo.ENTITY_KEY);
 
-  private static final Duration ADMIN_TOKEN_REFRESH = Duration.ofSeconds(30);
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Main()).execute(args));
@@ -98,71 +64,12 @@ public final class Main implements Runnable {
     if (settings.seeds().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    GitStorage git = new GitStorage(settings.gitRoot());
-    Tenant.init(system);
-    Repo.init(system, git);
-    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    FeedStore feedStore = new FeedStore(db);
-    FeedProjection.init(system, db.settings(), new JournalTail(db), feedStore, blocking, settings.feed().projection());
-    FeedHub feedHub = new FeedHub();
-    system.systemActorOf(feedHub.behavior(feedStore, blocking, settings.feed().hubCheckInterval()), "feed-hub", Props.empty());
-    WebhookStore webhookStore = new WebhookStore(db);
-    ActorRef<WebhookDispatcher.Command> webhooks =
-        WebhookDispatcher.init(system, feedHub, webhookStore, feedStore, blocking, settings.feed().webhooks());
+    NodeServices node = NodeServices.start(system, settings, db);
     if (!settings.hasRole("api")) {
       return CompletableFuture.completedFuture(0);
     }
-
-    AtomicReference<String> adminHash = new AtomicReference<>(adminTokenHash);
-    AdminTokenStore adminTokens = new AdminTokenStore(db);
-    // Another node may have been started with a new DEVFLOW_ADMIN_TOKEN.
-    system.scheduler().scheduleWithFixedDelay(
-        ADMIN_TOKEN_REFRESH,
-        ADMIN_TOKEN_REFRESH,
-        () -> {
-          try {
-            adminTokens.currentHash().ifPresent(adminHash::set);
-          } catch (StoreException e) {
-            system.log().warn("cannot refresh the admin token: {}", e.getMessage());
-          }
-        },
-        system.dispatchers().lookup(DispatcherSelector.blocking()));
-
-    PrometheusRegistry registry = new PrometheusRegistry();
-    JvmMetrics.builder().register(registry);
-    ClusterMetrics.register(registry, system, ENTITY_TYPES);
-    HttpMetrics metrics = new HttpMetrics(registry);
-    Authenticator auth =
-        new Authenticator(system, adminHash::get, settings.tokenCacheTtl(), settings.askTimeout());
-    ServiceRoutes service =
-        new ServiceRoutes(
-            system,
-            auth,
-            metrics,
-            () -> CompletableFuture.supplyAsync(db::answers, blocking),
-            ENTITY_TYPES,
-            settings.askTimeout());
-    GitMaintenance maintenance = new GitMaintenance(git);
-    system.getWhenTerminated().thenRun(maintenance::close);
-    GaugeWithCallback.builder()
-        .name("devflow_git_repacks_pending")
-        .help("Repository repacks queued or running on this node")
-        .callback(cb -> cb.call(maintenance.pending()))
-        .register(registry);
-    TenantRoutes tenants = new TenantRoutes(system, auth, settings.maxBodyBytes(), settings.askTimeout());
-    RepoRoutes repos = new RepoRoutes(system, auth, git, settings.maxBodyBytes(), settings.askTimeout());
-    GitRoutes gitRoutes = new GitRoutes(
-        system, auth, git, maintenance, settings.askTimeout(), settings.maxPushBytes(), settings.gitRequestTimeout());
-    FeedRoutes feed = new FeedRoutes(system, auth, feedHub, feedStore, settings.feed().routes());
-    WebhookRoutes webhookRoutes = new WebhookRoutes(system, auth, webhookStore, webhooks,
-        settings.feed().webhooks().allowPrivateTargets(), settings.maxBodyBytes());
-    return HttpServer.start(
-            system,
-            settings.httpHost(),
-            settings.httpPort(),
-            ApiRoutes.of(metrics, service, tenants, repos, feed, webhookRoutes, gitRoutes),
-            settings.drainTimeout())
-        .thenApply(binding -> binding.localAddress().getPort());
+    return ApiServer.start(system, settings, node, adminTokenHash, (tenant, bucket) -> { },
+        FlagEvaluation.ExposureSink.NONE);
   }
 
   /** Runs a node in the foreground until it is stopped; returns the process exit code. */

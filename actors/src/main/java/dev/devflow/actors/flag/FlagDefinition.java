@@ -44,17 +44,20 @@ public record FlagDefinition(
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Constraint(
-      String contextName, String operator, List<String> values, String value, boolean inverted,
-      boolean caseInsensitive)
+      String contextName, String operator, List<String> values, String value, Boolean inverted,
+      Boolean caseInsensitive)
       implements CrossNodeMessage, StoredJson {
     public Constraint {
       values = values == null ? List.of() : List.copyOf(values);
+      inverted = Boolean.TRUE.equals(inverted);
+      caseInsensitive = Boolean.TRUE.equals(caseInsensitive);
     }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  /** {@code weight} is required (the API refuses a variant without one). */
   public record Variant(
-      String name, int weight, String weightType, String stickiness, Payload payload, List<Override> overrides)
+      String name, Integer weight, String weightType, String stickiness, Payload payload, List<Override> overrides)
       implements CrossNodeMessage, StoredJson {
     public Variant {
       overrides = overrides == null ? List.of() : List.copyOf(overrides);

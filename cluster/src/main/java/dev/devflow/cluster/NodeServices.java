@@ -1,0 +1,68 @@
+package dev.devflow.cluster;
+
+import dev.devflow.actors.feed.FeedHub;
+import dev.devflow.actors.feed.FeedProjection;
+import dev.devflow.actors.flag.FeatureFlag;
+import dev.devflow.actors.flag.FlagCatalog;
+import dev.devflow.actors.repo.GitStorage;
+import dev.devflow.actors.repo.Repo;
+import dev.devflow.actors.tenant.Tenant;
+import dev.devflow.actors.webhook.WebhookDispatcher;
+import dev.devflow.persistence.Database;
+import dev.devflow.persistence.feed.FeedStore;
+import dev.devflow.persistence.feed.JournalTail;
+import dev.devflow.persistence.webhook.WebhookStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * What every node runs whatever its roles: entity sharding (hosts or proxies), the feed
+ * projection and webhook dispatcher (cluster singletons), this node's feed hub and flag catalog.
+ * The API server ({@link ApiServer}) is built on top of these.
+ */
+record NodeServices(
+    Database db, GitStorage git, FeedStore feedStore, FeedHub feedHub, FlagCatalog flags, WebhookStore webhookStore,
+    ActorRef<WebhookDispatcher.Command> webhooks, Executor blocking) {
+
+  /** Every sharded entity type (for metrics and readiness). */
+  static final List<EntityTypeKey<?>> ENTITY_TYPES =
+      List.of(Tenant.ENTITY_KEY, Repo.ENTITY_KEY, FeatureFlag.ENTITY_KEY);
+
+  /** How often the flag catalog re-reads the newest flag entries, in case the hub missed a batch. */
+  private static final Duration FLAG_RELOAD = Duration.ofSeconds(30);
+
+  static NodeServices start(ActorSystem<?> system, NodeSettings settings, Database db) {
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    GitStorage git = new GitStorage(settings.gitRoot());
+    Tenant.init(system);
+    Repo.init(system, git);
+    FeatureFlag.init(system);
+
+    FeedStore feedStore = new FeedStore(db);
+    FeedProjection.init(system, db.settings(), new JournalTail(db), feedStore, blocking, settings.feed().projection());
+    FeedHub feedHub = new FeedHub();
+    system.systemActorOf(feedHub.behavior(feedStore, blocking, settings.feed().hubCheckInterval()), "feed-hub", Props.empty());
+
+    FlagCatalog flags = new FlagCatalog();
+    flags.reload(feedStore);
+    feedHub.addListener(flags::apply);
+    system.scheduler().scheduleWithFixedDelay(FLAG_RELOAD, FLAG_RELOAD, () -> {
+      try {
+        flags.reload(feedStore);
+      } catch (RuntimeException e) {
+        system.log().warn("cannot reload the flag catalog: {}", e.getMessage());
+      }
+    }, system.dispatchers().lookup(DispatcherSelector.blocking()));
+
+    WebhookStore webhookStore = new WebhookStore(db);
+    ActorRef<WebhookDispatcher.Command> webhooks =
+        WebhookDispatcher.init(system, feedHub, webhookStore, feedStore, blocking, settings.feed().webhooks());
+    return new NodeServices(db, git, feedStore, feedHub, flags, webhookStore, webhooks, blocking);
+  }
+}
