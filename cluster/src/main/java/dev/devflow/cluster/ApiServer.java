@@ -70,9 +70,10 @@ final class ApiServer {
     FeedRoutes feed = new FeedRoutes(system, auth, node.feedHub(), node.feedStore(), settings.feed().routes());
     WebhookRoutes webhooks = new WebhookRoutes(system, auth, node.webhookStore(), node.webhooks(),
         settings.feed().webhooks().allowPrivateTargets(), maxBody);
-    FlagRoutes flags = new FlagRoutes(system, auth, node.flags(), evaluation, maxBody, ask);
+    UnleashInstanceStore sdkInstances = new UnleashInstanceStore(node.db());
+    FlagRoutes flags = new FlagRoutes(system, auth, node.flags(), evaluation, sdkInstances, maxBody, ask);
     UnleashRoutes unleash = new UnleashRoutes(system, auth, node.flags(), node.feedHub(), node.feedStore(),
-        new UnleashInstanceStore(node.db()), sdkMetrics, evaluation, settings.feed().routes(), maxBody);
+        sdkInstances, sdkMetrics, evaluation, settings.feed().routes(), maxBody);
     GitRoutes git = new GitRoutes(system, auth, node.git(), maintenance, ask, settings.maxPushBytes(),
         settings.gitRequestTimeout());
     return HttpServer.start(

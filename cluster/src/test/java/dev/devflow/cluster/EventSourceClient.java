@@ -44,7 +44,8 @@ final class EventSourceClient implements AutoCloseable {
    * there yet. Fails when Node.js or npm is missing: these tests need the real client.
    */
   static synchronized void install() throws Exception {
-    if (Files.isDirectory(JS_DIR.resolve("node_modules/eventsource"))) {
+    if (Files.isDirectory(JS_DIR.resolve("node_modules/eventsource"))
+        && Files.isDirectory(JS_DIR.resolve("node_modules/unleash-client"))) {
       return;
     }
     Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")

@@ -13,12 +13,15 @@ import dev.devflow.actors.flag.unleash.UnleashContext;
 import dev.devflow.actors.flag.unleash.UnleashFeatures;
 import dev.devflow.actors.tenant.Plan;
 import dev.devflow.actors.tenant.Role;
+import dev.devflow.persistence.unleash.UnleashInstanceStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -63,18 +66,29 @@ public final class FlagRoutes extends ApiDirectives {
   private final FlagCatalog catalog;
   private final FlagEvaluation evaluation;
   private final Duration askTimeout;
+  private final UnleashInstanceStore instances;
+  private final Executor blocking;
 
   public FlagRoutes(ActorSystem<?> system, Authenticator authenticator, FlagCatalog catalog, FlagEvaluation evaluation,
-      long maxBodyBytes, Duration askTimeout) {
+      UnleashInstanceStore instances, long maxBodyBytes, Duration askTimeout) {
     super(authenticator, maxBodyBytes);
     this.sharding = ClusterSharding.get(system);
     this.catalog = catalog;
     this.evaluation = evaluation;
     this.askTimeout = askTimeout;
+    this.instances = instances;
+    this.blocking = system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
   }
 
   /** Mounted under {@code /api/v1/tenants/{t}}. */
   public Route route(String t) {
+    return concat(path("sdk-instances", () -> label("/api/v1/tenants/{t}/sdk-instances", () ->
+        get(() -> authenticated(p -> tenantScope(p, t, Role.READ, () ->
+            completeAsync(CompletableFuture.supplyAsync(() -> instances.list(t), blocking),
+                list -> completeJson(StatusCodes.OK, Map.of("items", list)))))))), flags(t));
+  }
+
+  private Route flags(String t) {
     return pathPrefix("flags", () -> concat(
         pathEnd(() -> label("/api/v1/tenants/{t}/flags", () ->
             get(() -> authenticated(p -> tenantScope(p, t, Role.READ, () -> list(t)))))),
