@@ -153,7 +153,7 @@ public final class FlagRoutes extends ApiDirectives {
       throw ProblemException.invalid("key", "flag keys must match " + Names.PATTERN.pattern());
     }
     return jsonBody(PutFlag.class, body -> {
-      FlagDefinition d = definition(body);
+      FlagDefinition d = definition(key, body);
       validate(key, d);
       return completeAsync(
           flag(t, key).<FeatureFlag.Summary>askWithStatus(r -> new FeatureFlag.Define(d, r), askTimeout),
@@ -172,7 +172,11 @@ public final class FlagRoutes extends ApiDirectives {
         d -> complete(StatusCodes.NO_CONTENT));
   }
 
-  private static FlagDefinition definition(PutFlag body) {
+  /** Strategies that hash users into buckets; Unleash's server gives them the flag key as group. */
+  private static final java.util.Set<String> GROUPED =
+      java.util.Set.of("flexibleRollout", "gradualRolloutUserId", "gradualRolloutSessionId");
+
+  private static FlagDefinition definition(String key, PutFlag body) {
     if (body.enabled() == null) {
       throw ProblemException.invalid("enabled", "enabled is required (true or false)");
     }
@@ -193,6 +197,10 @@ public final class FlagRoutes extends ApiDirectives {
           }
           params.put(p.getKey(), v == null ? "" : String.valueOf(v));
         }
+      }
+      // As the Unleash server does: without a group id every such flag would pick the same users.
+      if (GROUPED.contains(s.name()) && (params.get("groupId") == null || params.get("groupId").isBlank())) {
+        params.put("groupId", key);
       }
       strategies.add(new FlagDefinition.Strategy(s.name(), params, s.constraints(), s.variants(), s.segments()));
     }
