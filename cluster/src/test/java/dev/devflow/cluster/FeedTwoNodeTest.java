@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The feed across two nodes on one database (in this JVM, like ConcurrentStartTest) with one git
  * root: a client connected to node B sees the entries of repositories created through node A and
  * of a real {@code git push} to node A, live, with the same ids and order as a client on node A;
- * and the other way round. Latencies (request start to arrival at the client) are printed, not
- * asserted.
+ * and the other way round; a flag changed through A is evaluated on B from B's own catalog.
+ * Latencies (request start to arrival at the client) are printed, not asserted.
  */
 class FeedTwoNodeTest {
 
@@ -134,6 +134,22 @@ class FeedTwoNodeTest {
               pushLatencies, median(pushLatencies), afterPush, median(afterPush));
           System.out.printf("feed latency, repo created through B -> client on A: %d ms%n", reverse);
         }
+
+        // Flags: changed through A, evaluated on B from B's own catalog.
+        List<Long> flagLatencies = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          boolean on = i % 2 == 0;
+          long start = System.nanoTime();
+          Api.Response put = apiA.call("PUT", "/api/v1/tenants/two/flags/switch", write,
+              "{\"enabled\":" + on + ",\"strategies\":[{\"name\":\"default\"}]}");
+          assertEquals(i == 0 ? 201 : 200, put.status(), put.body());
+          FeedFixtures.await("flag switched to " + on + " on B", 10, () -> apiB.post(
+              "/api/v1/tenants/two/flags/evaluate", read, "{\"context\":{\"userId\":\"u\"},\"keys\":[\"switch\"]}")
+              .json().get("switch").get("enabled").asBoolean() == on);
+          flagLatencies.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        }
+        System.out.printf("flag change through A -> evaluated on B: %s ms (median %d, from the PUT's start)%n",
+            flagLatencies, median(flagLatencies));
       } finally {
         pool.shutdown();
         for (RunningNode n : nodes) {
