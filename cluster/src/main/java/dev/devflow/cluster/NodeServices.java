@@ -13,8 +13,11 @@ import dev.devflow.persistence.feed.FeedStore;
 import dev.devflow.persistence.feed.JournalTail;
 import dev.devflow.persistence.webhook.WebhookStore;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -48,6 +51,13 @@ record NodeServices(
     FeedProjection.init(system, db.settings(), new JournalTail(db), feedStore, blocking, settings.feed().projection());
     FeedHub feedHub = new FeedHub();
     system.systemActorOf(feedHub.behavior(feedStore, blocking, settings.feed().hubCheckInterval()), "feed-hub", Props.empty());
+
+    // Feed clients get a clean end of stream before the HTTP server unbinds (they reconnect
+    // elsewhere with Last-Event-ID) instead of a reset connection.
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "end-feed-streams", () -> {
+      feedHub.endStreams();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
 
     FlagCatalog flags = new FlagCatalog();
     flags.reload(feedStore);

@@ -21,7 +21,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.SharedKillSwitch;
 
 /**
  * This node's live fan-out of feed entries to its connected clients. The feed projection (one per
@@ -51,6 +53,8 @@ public final class FeedHub {
   private final Map<String, Set<Subscription>> subscribers = new ConcurrentHashMap<>();
   private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
   private final List<Consumer<List<FeedRecord>>> listeners = new CopyOnWriteArrayList<>();
+  /** Ends every client stream of this node cleanly when the node shuts down. */
+  private final SharedKillSwitch streams = KillSwitches.shared("feed-streams");
 
   /**
    * One client's queue. Offered to from the hub actor and from the client's own stream (paging
@@ -122,6 +126,16 @@ public final class FeedHub {
 
   public void removeListener(Consumer<List<FeedRecord>> listener) {
     listeners.remove(listener);
+  }
+
+  /** Client streams go through this, so that {@link #endStreams()} can end them all. */
+  SharedKillSwitch streams() {
+    return streams;
+  }
+
+  /** Completes every client stream (shutdown: clients reconnect to another node and resume). */
+  public void endStreams() {
+    streams.shutdown();
   }
 
   /** Number of connected clients on this node. */

@@ -67,6 +67,7 @@ public final class FeedSubscription {
         tenant, after, store, blocking, types, limits.pageSize(), live.first(), hub);
     return Source.<FeedSignal>single(new FeedSignal.Behind(Long.MAX_VALUE))
         .concat(live.second())
+        .via(hub.streams().flow())
         .mapAsync(1, s::step)
         .mapConcat(list -> list)
         // concatLazy: the choice must be made when the live part ends, not when the stream starts.
