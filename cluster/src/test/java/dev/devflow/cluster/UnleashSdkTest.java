@@ -182,6 +182,48 @@ class UnleashSdkTest {
   }
 
   @Test
+  void tenThousandFlagsInATenantAreServedWhole() throws Exception {
+    assertEquals(201, api.post("/api/v1/tenants", admin, "{\"name\":\"many\",\"plan\":\"team\"}").status());
+    String t = api.token(admin, "many", "write");
+    Semaphore inFlight = new Semaphore(16);
+    List<CompletableFuture<HttpResponse<String>>> puts = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      inFlight.acquire();
+      String body = "{\"enabled\":true,\"strategies\":[{\"name\":\"flexibleRollout\",\"parameters\":{\"rollout\":\""
+          + (i % 101) + "\"}}]}";
+      puts.add(http.sendAsync(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/api/v1/tenants/many/flags/f" + i))
+              .header("Authorization", "Bearer " + t).header("Content-Type", "application/json")
+              .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
+          .whenComplete((r, e) -> inFlight.release()));
+    }
+    for (CompletableFuture<HttpResponse<String>> put : puts) {
+      assertEquals(201, put.get(60, TimeUnit.SECONDS).statusCode());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonNode features;
+    do {
+      assertTrue(System.nanoTime() < deadline, "10,000 flags never all reached the catalog");
+      Thread.sleep(100);
+      features = features(t).json().get("features");
+    } while (features.size() < 10_000);
+    assertEquals(10_000, features.size());
+    java.util.Set<String> names = new java.util.HashSet<>();
+    features.forEach(f -> names.add(f.get("name").asText()));
+    assertEquals(10_000, names.size(), "each flag once");
+    // The SDK takes the whole set: f100 has rollout 100 (on for everyone), f0 rollout 0 (off).
+    ObjectNode o = JSON.createObjectNode().put("token", t).put("mode", "evaluate").put("users", 50);
+    o.withArray("flags").add("f100").add("f0");
+    JsonNode[] results = new JsonNode[1];
+    assertEquals(0, sdk(o, line -> {
+      if (line.get("kind").asText().equals("results")) {
+        results[0] = line.get("results");
+      }
+    }));
+    results[0].get("f100").forEach(r -> assertTrue(r.get(0).asBoolean()));
+    results[0].get("f0").forEach(r -> assertFalse(r.get(0).asBoolean()));
+  }
+
+  @Test
   void etagsGive304AndBadTokensGive401() throws Exception {
     Api.Response first = features(token);
     assertEquals(200, first.status());
