@@ -2,6 +2,8 @@ package dev.devflow.cluster;
 
 import dev.devflow.actors.flag.FlagEvaluation;
 import dev.devflow.actors.repo.GitMaintenance;
+import dev.devflow.actors.flag.experiment.ExposureRecorder;
+import dev.devflow.http.AnalyticsRoutes;
 import dev.devflow.http.ApiRoutes;
 import dev.devflow.http.Authenticator;
 import dev.devflow.http.ClusterMetrics;
@@ -17,6 +19,7 @@ import dev.devflow.http.UnleashRoutes;
 import dev.devflow.http.WebhookRoutes;
 import dev.devflow.persistence.AdminTokenStore;
 import dev.devflow.persistence.StoreException;
+import dev.devflow.persistence.analytics.AnalyticsStore;
 import dev.devflow.persistence.unleash.UnleashInstanceStore;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -26,6 +29,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 
@@ -38,8 +43,7 @@ final class ApiServer {
 
   /** Binds the server; completes with the bound port. */
   static CompletionStage<Integer> start(
-      ActorSystem<?> system, NodeSettings settings, NodeServices node, String adminTokenHash,
-      UnleashRoutes.UnleashMetricsSink sdkMetrics, FlagEvaluation.ExposureSink exposures) {
+      ActorSystem<?> system, NodeSettings settings, NodeServices node, String adminTokenHash) {
     Authenticator auth = new Authenticator(
         system, adminHash(system, node, adminTokenHash)::get, settings.tokenCacheTtl(), settings.askTimeout());
     PrometheusRegistry registry = new PrometheusRegistry();
@@ -64,7 +68,16 @@ final class ApiServer {
 
     long maxBody = settings.maxBodyBytes();
     Duration ask = settings.askTimeout();
+    AnalyticsStore analytics = new AnalyticsStore(node.db());
+    // Exposures are batched off the request path; the last batch is written on shutdown.
+    ExposureRecorder exposures = ExposureRecorder.start(system.scheduler(), node.blocking(),
+        analytics::recordExposures, ExposureRecorder.Settings.DEFAULT);
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "flush-exposures", () -> {
+      exposures.close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
     FlagEvaluation evaluation = new FlagEvaluation(node.flags(), exposures);
+    AnalyticsRoutes analyticsRoutes = new AnalyticsRoutes(system, auth, analytics, maxBody);
     TenantRoutes tenants = new TenantRoutes(system, auth, maxBody, ask);
     RepoRoutes repos = new RepoRoutes(system, auth, node.git(), maxBody, ask);
     FeedRoutes feed = new FeedRoutes(system, auth, node.feedHub(), node.feedStore(), settings.feed().routes());
@@ -73,7 +86,7 @@ final class ApiServer {
     UnleashInstanceStore sdkInstances = new UnleashInstanceStore(node.db());
     FlagRoutes flags = new FlagRoutes(system, auth, node.flags(), evaluation, sdkInstances, maxBody, ask);
     UnleashRoutes unleash = new UnleashRoutes(system, auth, node.flags(), node.feedHub(), node.feedStore(),
-        sdkInstances, sdkMetrics, evaluation, settings.feed().routes(), maxBody);
+        sdkInstances, AnalyticsRoutes.unleashMetrics(analytics), evaluation, settings.feed().routes(), maxBody);
     GitRoutes git = new GitRoutes(system, auth, node.git(), maintenance, ask, settings.maxPushBytes(),
         settings.gitRequestTimeout());
     return HttpServer.start(
@@ -81,7 +94,7 @@ final class ApiServer {
             settings.httpHost(),
             settings.httpPort(),
             ApiRoutes.of(metrics, service, tenants,
-                List.of(repos::route, feed::route, webhooks::route, flags::route),
+                List.of(repos::route, feed::route, webhooks::route, flags::route, analyticsRoutes::route),
                 List.of(git.route(), unleash.route())),
             settings.drainTimeout())
         .thenApply(binding -> binding.localAddress().getPort());

@@ -1,6 +1,5 @@
 package dev.devflow.cluster;
 
-import dev.devflow.actors.flag.FlagEvaluation;
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.DatabaseUnreachableException;
 import java.nio.file.Path;
@@ -68,8 +67,7 @@ public final class Main implements Runnable {
     if (!settings.hasRole("api")) {
       return CompletableFuture.completedFuture(0);
     }
-    return ApiServer.start(system, settings, node, adminTokenHash, (tenant, bucket) -> { },
-        FlagEvaluation.ExposureSink.NONE);
+    return ApiServer.start(system, settings, node, adminTokenHash);
   }
 
   /** Runs a node in the foreground until it is stopped; returns the process exit code. */
