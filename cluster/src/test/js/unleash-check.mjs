@@ -66,6 +66,6 @@ unleash.on('synchronized', async () => {
   out({ kind: 'results', results });
   clearTimeout(timer);
   await unleash.destroyWithFlush();
-  out({ kind: 'end', reason: 'done' });
-  process.exit(0);
+  // Writes to a pipe are asynchronous: exit only once the last line has been handed over.
+  process.stdout.write(JSON.stringify({ kind: 'end', reason: 'done' }) + '\n', () => process.exit(0));
 });

@@ -81,9 +81,10 @@ class UnleashSdkTest {
 
   /** The node's catalog has all flags once /api/client/features lists them. */
   static void awaitCatalog(int flags) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (features(token).json().get("features").size() < flags) {
-      assertTrue(System.nanoTime() < deadline, "flags never reached the catalog");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Api.Response r;
+    while ((r = features(token)).json().get("features").size() < flags) {
+      assertTrue(System.nanoTime() < deadline, "flags never reached the catalog: " + r.body());
       Thread.sleep(20);
     }
   }

@@ -51,6 +51,13 @@ public final class FeedProjection {
   /** Tuning: rows per batch, how soon to look again at a gap, the safety poll. */
   public record Settings(int batchSize, Duration gapRecheck, Duration idlePoll) {}
 
+  /**
+   * A gap still open after this long is stepped over with a warning: a transaction that holds a
+   * journal number this long is not a journal write (pekko-persistence-jdbc commits at once), and
+   * one stuck session must not stop every tenant's feed.
+   */
+  static final Duration GAP_GIVE_UP = Duration.ofSeconds(10);
+
   sealed interface Command {}
 
   private record Wake() implements Command {}
@@ -83,6 +90,7 @@ public final class FeedProjection {
   private long offset = -1;
   private boolean running;
   private boolean wakeAgain;
+  private volatile long gapSince;
 
   private FeedProjection(ActorContext<Command> ctx, JournalTail tail, FeedStore store, Executor blocking, Settings settings) {
     this.ctx = ctx;
@@ -158,8 +166,17 @@ public final class FeedProjection {
     long expected = start + 1;
     if (rows.get(0).ordering() != expected
         && tail.mayStillAppear(start, rows.get(0).ordering(), batch.readAt())) {
-      return new Outcome(start, List.of(), false, true);
+      long now = System.nanoTime();
+      if (gapSince == 0) {
+        gapSince = now;
+      }
+      if (now - gapSince < GAP_GIVE_UP.toNanos()) {
+        return new Outcome(start, List.of(), false, true);
+      }
+      log.warn("feed: journal rows after {} missing for {} s while old transactions stay open; moving on",
+          start, GAP_GIVE_UP.toSeconds());
     }
+    gapSince = 0;
     // The first row is next (or the gap before it is gone for good); stop at the next gap.
     List<FeedDraft> drafts = new ArrayList<>();
     long last = start;

@@ -78,6 +78,7 @@ public final class JournalTail {
       }
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+              + "AND backend_type = 'client backend' "
               + "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND xact_start <= ?)")) {
         ps.setTimestamp(1, Timestamp.from(readAt));
         try (ResultSet rs = ps.executeQuery()) {
