@@ -22,7 +22,7 @@ import org.postgresql.PGStatement;
  * Experiment data: analytics (conversion) events, each user's first exposure to a flag, and the
  * aggregate counts of Unleash SDK metrics; and the per-variant counts an experiment's results are
  * computed from ({@link #variantCounts}, one statement whose cost follows the flag's exposed users,
- * not the tenant's events: see {@code V4__analytics.sql}).
+ * not the tenant's events: see {@code V6__analytics.sql}).
  *
  * <p>Writes are batches sent as one statement each (arrays unnested server side): a batch of
  * thousands of rows is one round trip. Summary, exposure and metric rows are written in key order so
@@ -42,7 +42,7 @@ public final class AnalyticsStore {
    * read from {@code analytics_user_event} (one row per user and event name, with the latest time;
    * unique, so the outer join adds no rows): the cost follows the flag's exposed users and the
    * goal's users, not the tenant's events. Both tables are keyed by (tenant, name, user_key), so
-   * the join is a merge of two index-only scans: no sort, no hash table.
+   * the join can merge two index-only scans, or hash one of them.
    */
   static final String VARIANT_COUNTS =
       "SELECT x.variant, count(*), count(*) FILTER (WHERE c.last_at >= x.first_exposed_at) "
@@ -52,12 +52,13 @@ public final class AnalyticsStore {
           + "GROUP BY x.variant ORDER BY x.variant";
 
   /**
-   * The plan {@link #VARIANT_COUNTS} always gets (see {@link #variantCounts}). Serial: in parallel
-   * every worker would scan the whole inner index again, three times the work for the same time.
+   * Set for {@link #VARIANT_COUNTS}: a hash or merge join costs the flag's exposures plus the goal's
+   * users whatever the statistics say. Left to choose, the planner takes a nested loop when the
+   * statistics do not know the tenant yet (a new table, a tenant that grew since the last ANALYZE)
+   * and then scans the goal's users once per exposed user: minutes instead of a second. A nested
+   * loop would win only for small experiments, which take a fraction of a second either way.
    */
-  static final String MERGE_JOIN_ONLY =
-      "SET LOCAL enable_nestloop = off; SET LOCAL enable_hashjoin = off; "
-          + "SET LOCAL max_parallel_workers_per_gather = 0";
+  static final String NO_NESTED_LOOP = "SET LOCAL enable_nestloop = off";
 
   /**
    * The events and, in the same statement, each user's latest time per event name. The summary
@@ -190,12 +191,8 @@ public final class AnalyticsStore {
     try (Connection c = db.dataSource().getConnection()) {
       c.setAutoCommit(false);
       try {
-        // The merge join costs the flag's exposures plus the goal's users whatever the statistics
-        // say. Left to choose, the planner takes a nested loop when the statistics do not know the
-        // tenant yet (a new table, a tenant that grew since the last ANALYZE) that scans the goal's
-        // users once per exposed user (minutes), or a parallel hash join that does twice the work.
         try (Statement s = c.createStatement()) {
-          s.execute(MERGE_JOIN_ONLY);
+          s.execute(NO_NESTED_LOOP);
         }
         List<VariantCounts> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(VARIANT_COUNTS)) {

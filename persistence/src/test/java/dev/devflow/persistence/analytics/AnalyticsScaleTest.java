@@ -222,7 +222,7 @@ class AnalyticsScaleTest {
         PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) " + AnalyticsStore.VARIANT_COUNTS)) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
-        s.execute("SET LOCAL enable_nestloop = off");   // as AnalyticsStore.variantCounts runs it
+        s.execute(AnalyticsStore.NO_NESTED_LOOP);   // as AnalyticsStore.variantCounts runs it
       }
       ps.setString(1, "big");
       ps.setString(2, goal);

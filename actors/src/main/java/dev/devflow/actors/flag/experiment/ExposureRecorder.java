@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>a user already recorded recently for the same tenant and flag is skipped: a fixed table of
- *       64-bit fingerprints of (tenant, flag, user), one per slot, where a newer key overwrites an
- *       older one. It only saves writes; the store keeps the earliest exposure per user whatever
- *       arrives, so a key that was pushed out and recorded again changes nothing;
+ *       64-bit fingerprints of (tenant, flag, user) in buckets of four (32 bytes), where a
+ *       new key takes a free place or pushes out a resident of its bucket. It only saves writes;
+ *       the store keeps the earliest exposure per user whatever arrives, so a key that was pushed
+ *       out and recorded again changes nothing;
  *   <li>what is not skipped goes to an unbounded lock-free queue guarded by a counter: over
  *       {@code maxPending} the exposure is dropped and counted ({@link #dropped()}), never waited
  *       for.
@@ -52,12 +53,16 @@ public final class ExposureRecorder implements FlagEvaluation.ExposureSink, Auto
   static final int MAX_VARIANT = 255;
   static final int MAX_USER = 255;
   private static final int MAX_ATTEMPTS = 3;
+  /** Places per bucket of the recently-recorded table. */
+  private static final int BUCKET = 4;
 
   /**
    * @param flushInterval how often the buffer is written
    * @param batchSize exposures per write
    * @param maxPending exposures buffered at most; more are dropped
-   * @param dedupSlots size of the recently-recorded table (rounded up to a power of two; 8 bytes each)
+   * @param dedupSlots places in the recently-recorded table (rounded up to a power of two, at least
+   *     4; 8 bytes each): several times the (tenant, flag, user) keys a node sees in a day skips
+   *     nearly every repeat
    */
   public record Settings(Duration flushInterval, int batchSize, int maxPending, int dedupSlots) {
     public static final Settings DEFAULT = new Settings(Duration.ofSeconds(1), 5_000, 100_000, 1 << 20);
@@ -91,8 +96,8 @@ public final class ExposureRecorder implements FlagEvaluation.ExposureSink, Auto
   public ExposureRecorder(Consumer<List<Exposure>> sink, Settings settings) {
     this.sink = sink;
     this.settings = settings;
-    int slots = Integer.highestOneBit(Math.max(1, settings.dedupSlots() - 1)) << 1;
-    this.seen = new AtomicLongArray(Math.max(2, Math.min(slots, 1 << 30)));
+    int slots = Integer.highestOneBit(Math.max(BUCKET, settings.dedupSlots()) - 1) << 1;
+    this.seen = new AtomicLongArray(Math.min(slots, 1 << 30));
     this.mask = seen.length() - 1;
   }
 
@@ -119,17 +124,25 @@ public final class ExposureRecorder implements FlagEvaluation.ExposureSink, Auto
       return;
     }
     long fp = fingerprint(tenant, flag, userId);
-    int slot = slot(fp);
-    if (seen.get(slot) == fp) {
-      duplicates.increment();
-      return;
+    int bucket = bucket(fp);
+    int free = -1;
+    for (int i = bucket; i < bucket + BUCKET; i++) {
+      long resident = seen.get(i);
+      if (resident == fp) {
+        duplicates.increment();
+        return;
+      }
+      if (resident == 0 && free < 0) {
+        free = i;
+      }
     }
     if (pending.incrementAndGet() > settings.maxPending()) {
       pending.decrementAndGet();
       dropped.increment();
       return;
     }
-    seen.lazySet(slot, fp);
+    // A full bucket gives up the place the fingerprint's top bits pick (no bookkeeping to keep).
+    seen.lazySet(free >= 0 ? free : bucket + (int) (fp >>> 62), fp);
     queue.add(new Pending(tenant, flag, variant, userId, System.currentTimeMillis(), fp, 0));
     recorded.increment();
   }
@@ -196,7 +209,7 @@ public final class ExposureRecorder implements FlagEvaluation.ExposureSink, Auto
         pending.decrementAndGet();
       }
       failed.increment();
-      seen.compareAndSet(slot(p.fingerprint()), p.fingerprint(), 0);
+      forget(p.fingerprint());
     }
   }
 
@@ -245,8 +258,16 @@ public final class ExposureRecorder implements FlagEvaluation.ExposureSink, Auto
     return pending.get();
   }
 
-  private int slot(long fp) {
-    return (int) (fp ^ (fp >>> 32)) & mask;
+  /** The first place of the fingerprint's bucket. */
+  private int bucket(long fp) {
+    return (int) (fp ^ (fp >>> 32)) & mask & ~(BUCKET - 1);
+  }
+
+  private void forget(long fp) {
+    int bucket = bucket(fp);
+    for (int i = bucket; i < bucket + BUCKET; i++) {
+      seen.compareAndSet(i, fp, 0);
+    }
   }
 
   /** FNV-1a over the three strings with separators, then a 64-bit finalizer; never 0 (the empty slot). */

@@ -94,6 +94,25 @@ class ExposureRecorderTest {
   }
 
   @Test
+  void usersSeenAgainAndAgainAreRecordedOnceWhileTheTableHasRoom() {
+    // 10,000 keys in 65,536 places, twenty passes. With one place per key, the keys that share
+    // theirs push each other out and are recorded again on every pass (36,866 records with these
+    // keys); in buckets of four only a handful do (10,191).
+    Sink sink = new Sink();
+    ExposureRecorder r = new ExposureRecorder(sink, new ExposureRecorder.Settings(Duration.ofMillis(50), 100_000,
+        1_000_000, 1 << 16));
+    for (int pass = 0; pass < 20; pass++) {
+      for (int u = 0; u < 10_000; u++) {
+        r.record("acme", "f", "a", "user-" + u);
+      }
+    }
+    assertTrue(r.recorded() < 10_500, r.recorded() + " recorded for 10,000 users");
+    assertEquals(200_000, r.recorded() + r.duplicates());
+    r.flush();
+    assertEquals(10_000, new HashSet<>(sink.all().stream().map(Exposure::userId).toList()).size());
+  }
+
+  @Test
   void batchesAreAtMostTheBatchSize() {
     Sink sink = new Sink();
     ExposureRecorder r = new ExposureRecorder(sink, settings(7, 1000));

@@ -35,7 +35,7 @@ CREATE TABLE analytics_user_event (
 );
 
 -- One row per user and flag: the user's first exposure and the variant they got then. Keyed like
--- analytics_user_event, so the results query merges two index-only scans in user_key order.
+-- analytics_user_event, so the results query joins two index-only scans on user_key (the planner picks hash or merge).
 CREATE TABLE flag_exposure (
   tenant           VARCHAR(64)  NOT NULL,
   flag             VARCHAR(64)  NOT NULL,
