@@ -4,7 +4,8 @@
 //   node bench/feed-bench.mjs --url http://127.0.0.1:PORT --tenant bench --token TOKEN
 //        [--clients 4000] [--rate 100] [--seconds 30] [--ramp 200] [--concurrency 16]
 //        [--warmup 5] [--workers 1] [--node-pid PID] [--pg-data DIR] [--mode after|now] [--drain 15]
-//        [--json FILE]
+//        [--jfr FILE] [--json FILE]
+// --jfr FILE: records the measured seconds of the node with JDK Flight Recorder (jcmd, profile settings).
 //
 // 1. Opens --clients SSE connections (--ramp at a time, each batch waits for its "retry:" lines),
 //    spread over --workers worker threads (the main thread only produces and measures).
@@ -13,7 +14,8 @@
 //    --concurrency repositories exist). Latency is recorded for the events of the last --seconds
 //    only (the warm-up lets the JIT compile the fan-out path); ids and losses are checked for all.
 //    Open loop: event k is due at start + k/rate; a late
-//    request is sent as soon as a lane is free (the achieved rate is reported).
+//    request is sent as soon as a lane is free, and nothing is sent after the planned end (the
+//    achieved rate is reported).
 // 3. Every client parses every message: latency = receive time - data.at, ids must be consecutive
 //    (a jump is counted as lost ids), resync entries and early closes are counted. After the
 //    production, waits until every client has the last id (or --drain seconds), then compares
@@ -29,6 +31,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { execFile } from 'node:child_process';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 
 // ---------------------------------------------------------------- latency histogram (shared)
@@ -68,7 +71,7 @@ function parseArgs(argv) {
 
 // ------------------------------------------------------------------------------ worker: clients
 function workerMain() {
-  const { url, tenant, token, ids: clientIds, ramp, mode, after, seconds } = workerData;
+  const { url, tenant, token, ids: clientIds, ramp, mode, after, seconds, connectDeadline } = workerData;
   const base = new URL(url);
   const path = `/api/v1/tenants/${tenant}/events` + (mode === 'after' ? `?after=${after}` : '');
   const atCache = new Map(); // id -> at (ms, fractional); every client sees the same entries
@@ -176,18 +179,18 @@ function workerMain() {
   }
 
   async function connectAll() {
-    for (let i = 0; i < clientIds.length; i += ramp) {
+    for (let i = 0; i < clientIds.length && Date.now() < connectDeadline; i += ramp) {
       const batch = clientIds.slice(i, i + ramp).map(open);
-      const timeout = new Promise((res) => setTimeout(res, 30000));
+      const timeout = new Promise((res) => setTimeout(res, Math.max(0, Math.min(15000, connectDeadline - Date.now()))));
       await Promise.race([Promise.all(batch.map((c) => c.readyPromise)), timeout]);
       parentPort.postMessage({ type: 'progress', ready: clients.filter((c) => c.ready).length });
     }
     // A batch that timed out may still be waiting: give the stragglers a last chance.
     const t0 = Date.now();
-    while (clients.some((c) => !c.ready && !c.closed) && Date.now() - t0 < 10000) {
+    while (clients.some((c) => !c.ready && !c.closed) && Date.now() - t0 < 5000 && Date.now() < connectDeadline) {
       await new Promise((res) => setTimeout(res, 200));
     }
-    parentPort.postMessage({ type: 'ready', ready: clients.filter((c) => c.ready).length, total: clients.length });
+    parentPort.postMessage({ type: 'ready', ready: clients.filter((c) => c.ready).length, total: clientIds.length });
   }
 
   parentPort.on('message', async (m) => {
@@ -208,7 +211,7 @@ function workerMain() {
       const resyncSamples = clients.filter((c) => c.resync).slice(0, 3).map((c) => c.resyncData);
       parentPort.postMessage({ type: 'result', drained, total, count, maxLat, maxLatId, heartbeats, resyncs,
         closedEarly, errors, errorSamples, perClient, resyncSamples,
-        perSecond: perSecond.map((h) => h || new Uint32Array(BUCKETS)) });
+        perSecond: Array.from(perSecond, (h) => h || new Uint32Array(BUCKETS)) });
     }
   });
   connectAll();
@@ -224,14 +227,15 @@ async function main() {
   const nodePid = a['node-pid'] ? Number(a['node-pid']) : null; const mode = a.mode || 'after';
   const pgData = a['pg-data'] || null; const warmup = Number(a.warmup ?? 5);
   const drainMs = Number(a.drain ?? 15) * 1000;
+  const connectTimeoutMs = Number(a['connect-timeout'] ?? 120) * 1000;
   const log = (...x) => console.error('[feed-bench]', ...x);
   const base = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
-  function request(method, path, body) {
+  function request(method, path, body, fresh = false) {
     return new Promise((resolve) => {
       const payload = body ? JSON.stringify(body) : null;
-      const req = http.request({ host: base.hostname, port: base.port, path, method, agent,
+      const req = http.request({ host: base.hostname, port: base.port, path, method, agent: fresh ? false : agent,
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json',
           ...(payload ? { 'Content-Length': Buffer.byteLength(payload) } : {}) } }, (res) => {
         let text = '';
@@ -239,7 +243,7 @@ async function main() {
         res.on('data', (d) => { text += d; });
         res.on('end', () => resolve({ status: res.statusCode, text }));
       });
-      req.setTimeout(60000, () => req.destroy(new Error('timeout')));
+      req.setTimeout(10000, () => req.destroy(new Error('timeout')));
       req.on('error', (e) => resolve({ status: 0, text: e.message }));
       if (payload) req.write(payload);
       req.end();
@@ -287,7 +291,11 @@ async function main() {
     // Every backend of the postmaster counts (exited backends are not: the run keeps its connections).
     const pg = postgresPids().flatMap((p) => [p, ...descendants(p)]).reduce((s, p) => s + (procTimes(p)?.cpu ?? 0), 0);
     const self = procTimes(process.pid)?.cpu ?? 0;
-    return { t: now(), jvm, pg, self };
+    // The whole machine's busy time (/proc/stat): what is left after the node, its PostgreSQL and
+    // this process is other software sharing the cores during the run.
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const busy = (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / ticks; // user nice system irq softirq steal
+    return { t: now(), jvm, pg, self, busy };
   }
   let heapMax = 0; let heapLast = 0; const heapSeries = [];
   async function pollHeap() {
@@ -328,6 +336,7 @@ async function main() {
         });
       });
       req.on('error', (e) => { if (timer === null) reject(e); });
+      req.setTimeout(15000, () => req.destroy(new Error('probe: no answer in 15 s')));
       req.end();
     });
   }
@@ -345,7 +354,8 @@ async function main() {
   for (let w = 0; w < workersN; w++) {
     const mine = ids.filter((i) => i % workersN === w);
     const worker = new Worker(new URL(import.meta.url), { workerData: {
-      url, tenant, token, ids: mine, ramp: Math.max(1, Math.round(ramp / workersN)), mode, after, seconds } });
+      url, tenant, token, ids: mine, ramp: Math.max(1, Math.round(ramp / workersN)), mode, after, seconds,
+      connectDeadline: Date.now() + connectTimeoutMs } });
     workers.push(worker);
     readyAll.push(new Promise((res) => worker.on('message', (m) => {
       if (m.type === 'progress') {
@@ -361,18 +371,39 @@ async function main() {
   const ready = readyInfo.reduce((s, m) => s + m.ready, 0);
   const connectSeconds = (now() - tConnect0) / 1000;
   log(`${ready}/${clientsN} clients got "retry:" in ${connectSeconds.toFixed(1)} s`);
+  if (ready < clientsN) {
+    // Not a measurement of N clients: report what was seen and stop (no events are produced).
+    clearInterval(meterTimer);
+    const t = now(); const health = await request('GET', '/health/ready', null, true); // while the clients are still connected
+    const healthNote = health.status ? `HTTP ${health.status} in ${(now() - t).toFixed(0)} ms` : `no answer (${health.text})`;
+    for (const w of workers) w.terminate();
+    agent.destroy();
+    const out = { aborted: `only ${ready} of ${clientsN} clients got the "retry:" line within ${connectTimeoutMs / 1000} s;`
+      + ` a new connection's GET /health/ready while they were connected: ${healthNote}`,
+      clients: clientsN, clientsConnected: ready, connectSeconds, heapMaxMiB: heapMax / 1048576, heapSeriesMiB: heapSeries };
+    if (a.json) fs.writeFileSync(a.json, JSON.stringify(out, null, 1));
+    console.log(JSON.stringify(out));
+    process.exit(2);
+  }
   if (mode === 'now') await new Promise((res) => setTimeout(res, 3000)); // their "from now" look-ups
 
   // ---- producer
   const total = Math.round(rate * (warmup + seconds));
   let produced = 0; let createOk = 0; let deleteOk = 0; const failures = {}; const failSamples = [];
-  let issued = 0; let lateMax = 0; let lateSum = 0;
+  let issued = 0; let lateMax = 0; let lateSum = 0; let stoppedLate = false;
   const reqLat = new Uint32Array(BUCKETS); let reqCount = 0;
   const t0 = now() + 200;
   const tm = t0 + warmup * 1000; // measured phase
+  const hardStop = tm + seconds * 1000; // events not issued by then are not issued at all
   for (const w of workers) w.postMessage({ cmd: 'start', at: tm });
   let cpu0 = null; let producedAtTm = 0;
-  setTimeout(() => { cpu0 = cpuSample(); producedAtTm = produced; loopDelay.enable(); }, Math.max(0, tm - now()));
+  setTimeout(() => {
+    cpu0 = cpuSample(); producedAtTm = produced; loopDelay.enable();
+    if (a.jfr && nodePid) {
+      execFile('jcmd', [String(nodePid), 'JFR.start', `settings=${a['jfr-settings'] || 'profile'}`, `duration=${seconds}s`, `filename=${a.jfr}`],
+        (e) => { if (e) log('jcmd JFR.start failed:', e.message); });
+    }
+  }, Math.max(0, tm - now()));
   const loadavg = os.loadavg();
   if (warmup > 0) log(`warm-up ${warmup} s, then ${seconds} s measured`);
   async function lane(j) {
@@ -381,6 +412,7 @@ async function main() {
     for (;;) {
       const k = issued++;
       if (k >= total) return;
+      if (now() >= hardStop) { stoppedLate = true; return; } // behind schedule: the run stays bounded
       const due = t0 + (k * 1000) / rate;
       const wait = due - now();
       if (wait > 0) await new Promise((res) => setTimeout(res, wait));
@@ -408,7 +440,7 @@ async function main() {
   const t1 = now();
   const cpu1 = cpuSample();
   loopDelay.disable();
-  const produceSeconds = (t1 - t0) / 1000; const measuredSeconds = (t1 - tm) / 1000;
+  const produceSeconds = (t1 - t0) / 1000; const measuredSeconds = seconds;
   log(`produced ${produced} events in ${produceSeconds.toFixed(1)} s (${(produced / produceSeconds).toFixed(1)}/s)`);
 
   // ---- drain and collect
@@ -452,7 +484,7 @@ async function main() {
   const pct = (p) => percentile(hist, count, p);
   const timeline = perSecond.map((h, i) => {
     const n = h.reduce((s, x) => s + x, 0);
-    return { second: i, deliveries: n, p50: percentile(h, n, 0.5), p99: percentile(h, n, 0.99) };
+    return { second: i, deliveries: n, p50: n ? percentile(h, n, 0.5) : null, p99: n ? percentile(h, n, 0.99) : null };
   });
   const clientsOk = clientsN - notReady;
   const out = {
@@ -461,7 +493,7 @@ async function main() {
     produced, createOk, deleteOk, failures, failSamples, produceSeconds, measuredSeconds,
     achievedRate: (produced - producedAtTm) / measuredSeconds, producedMeasured: produced - producedAtTm,
     requestP50: percentile(reqLat, reqCount, 0.5), requestP99: percentile(reqLat, reqCount, 0.99),
-    producerLateMaxMs: lateMax, producerLateAvgMs: reqCount ? lateSum / reqCount : 0,
+    producerLateMaxMs: lateMax, producerStoppedLate: stoppedLate, producerLateAvgMs: reqCount ? lateSum / reqCount : 0,
     expectedDeliveries: produced * clientsOk, receivedAll, deliveries: count,
     deliveriesPerSecond: count / measuredSeconds, drainSeconds: (drained - t1) / 1000,
     p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), p999: pct(0.999), max: maxLat, maxLatId,
@@ -472,6 +504,8 @@ async function main() {
       jvmCores: (cpu1.jvm - cpu0.jvm) / ((cpu1.t - cpu0.t) / 1000),
       postgresCores: (cpu1.pg - cpu0.pg) / ((cpu1.t - cpu0.t) / 1000),
       loadGeneratorCores: (cpu1.self - cpu0.self) / ((cpu1.t - cpu0.t) / 1000),
+      otherCores: ((cpu1.busy - cpu0.busy) - (cpu1.jvm - cpu0.jvm) - (cpu1.pg - cpu0.pg) - (cpu1.self - cpu0.self))
+        / ((cpu1.t - cpu0.t) / 1000),
     } : null,
     producerLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     timeline, cores: os.cpus().length,
