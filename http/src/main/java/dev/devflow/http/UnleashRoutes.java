@@ -265,6 +265,8 @@ public final class UnleashRoutes extends ApiDirectives {
   }
 
   private String delta(String tenant, FeedRecord r) {
+    // The entry may come from the table before the hub gave it to the catalog.
+    catalog.include(r);
     if (!r.type().equals("flag.changed")) {
       return hydration(catalog.of(tenant), r.id());
     }
@@ -272,7 +274,7 @@ public final class UnleashRoutes extends ApiDirectives {
     String key = data.get("key").asText();
     ObjectNode root = LENIENT.createObjectNode();
     ObjectNode event = root.putArray("events").addObject();
-    // The catalog has applied this entry (the hub applies before it feeds streams) or a newer one.
+    // The catalog now holds this entry or a newer one.
     JsonNode feature = catalog.of(tenant).clientFeatureJson(key);
     if (feature == null) {
       event.put("type", "feature-removed").put("eventId", r.id()).put("featureName", key).put("project", "default");

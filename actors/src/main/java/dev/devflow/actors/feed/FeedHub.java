@@ -144,6 +144,11 @@ public final class FeedHub {
   }
 
   private void dispatch(List<FeedRecord> entries) {
+    // Listeners (the flag catalog) first: a stream that renders an entry from node state must
+    // find that state already updated.
+    for (Consumer<List<FeedRecord>> l : listeners) {
+      l.accept(entries);
+    }
     Map<String, List<FeedRecord>> byTenant = new LinkedHashMap<>();
     for (FeedRecord r : entries) {
       lastSeen.merge(r.tenant(), r.id(), Math::max);
@@ -166,9 +171,6 @@ public final class FeedHub {
         }
       }
     });
-    for (Consumer<List<FeedRecord>> l : listeners) {
-      l.accept(entries);
-    }
   }
 
   private void catchUp(Map<String, Long> ids) {

@@ -67,6 +67,14 @@ public final class FlagCatalog {
     }
   }
 
+  /**
+   * Applies one entry a stream read from the table, possibly before this node's hub delivered it,
+   * without claiming that the entries before it are applied too.
+   */
+  public void include(FeedRecord entry) {
+    applyEach(List.of(entry));
+  }
+
   private void applyEach(List<FeedRecord> entries) {
     for (FeedRecord r : entries) {
       try {
