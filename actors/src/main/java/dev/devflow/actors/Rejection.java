@@ -26,6 +26,11 @@ public enum Rejection {
     return StatusReply.error(code + ": " + detail);
   }
 
+  /** The same refusal as an exception, for code that fails a future rather than replying. */
+  public RuntimeException exception(String detail) {
+    return new StatusReply.ErrorMessage(code + ": " + detail);
+  }
+
   /** The rejection a {@link StatusReply} error carries, or null if it is some other failure. */
   public static Rejection of(Throwable error) {
     String message = error.getMessage();

@@ -12,6 +12,7 @@ import dev.devflow.http.FlagRoutes;
 import dev.devflow.http.GitRoutes;
 import dev.devflow.http.HttpMetrics;
 import dev.devflow.http.HttpServer;
+import dev.devflow.http.PipelineRoutes;
 import dev.devflow.http.RepoRoutes;
 import dev.devflow.http.ServiceRoutes;
 import dev.devflow.http.TenantRoutes;
@@ -87,6 +88,8 @@ final class ApiServer {
     FlagRoutes flags = new FlagRoutes(system, auth, node.flags(), evaluation, sdkInstances, maxBody, ask);
     UnleashRoutes unleash = new UnleashRoutes(system, auth, node.flags(), node.feedHub(), node.feedStore(),
         sdkInstances, AnalyticsRoutes.unleashMetrics(analytics), evaluation, settings.feed().routes(), maxBody);
+    PipelineRoutes pipelines = new PipelineRoutes(system, auth, node.pipelines(), node.git(), node.jobLogs(),
+        node.blocking(), maxBody, ask);
     GitRoutes git = new GitRoutes(system, auth, node.git(), maintenance, ask, settings.maxPushBytes(),
         settings.gitRequestTimeout());
     return HttpServer.start(
@@ -94,8 +97,9 @@ final class ApiServer {
             settings.httpHost(),
             settings.httpPort(),
             ApiRoutes.of(metrics, service, tenants,
-                List.of(repos::route, feed::route, webhooks::route, flags::route, analyticsRoutes::route),
-                List.of(git.route(), unleash.route())),
+                List.of(repos::route, pipelines::route, feed::route, webhooks::route, flags::route,
+                    analyticsRoutes::route),
+                List.of(git.route(), unleash.route(), pipelines.runners())),
             settings.drainTimeout())
         .thenApply(binding -> binding.localAddress().getPort());
   }

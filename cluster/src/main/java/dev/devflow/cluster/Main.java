@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
     name = "devflow",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {Main.Start.class, Main.NodeCommand.class, Main.VersionCommand.class},
+    subcommands = {Main.Start.class, Main.NodeCommand.class, Main.RunnerCommand.class, Main.VersionCommand.class},
     description = "DevFlow: git hosting, CI/CD, deployments, feature flags and AI agents on one Pekko cluster.")
 public final class Main implements Runnable {
 
@@ -165,7 +165,7 @@ public final class Main implements Runnable {
   }
 
   @Command(name = "node", description = "Run a cluster member on an external PostgreSQL.")
-  static final class NodeCommand implements Callable<Integer> {
+  static class NodeCommand implements Callable<Integer> {
     @CommandLine.Mixin Common common = new Common();
 
     @Option(names = "--db-url", description = "JDBC URL of PostgreSQL (DEVFLOW_DB_URL)")
@@ -208,17 +208,55 @@ public final class Main implements Runnable {
       putIfSet(options, "devflow.cluster.port", clusterPort);
       putIfSet(options, "devflow.cluster.seeds", seeds);
       putIfSet(options, "devflow.cluster.roles", roles);
+      addOptions(options);
       if ((dbUrl == null || dbUrl.isBlank()) && System.getenv("DEVFLOW_DB_URL") == null) {
-        System.err.println("devflow: 'node' needs an external database: --db-url or DEVFLOW_DB_URL");
+        System.err.println("devflow: '" + name() + "' needs an external database: --db-url or DEVFLOW_DB_URL");
         return EXIT_STARTUP;
       }
       return runForeground(options, common.config, false);
     }
 
-    private static void putIfSet(Map<String, Object> options, String key, Object value) {
+    /** Subcommand-specific settings on top of the node's. */
+    void addOptions(Map<String, Object> options) {}
+
+    String name() {
+      return "node";
+    }
+
+    static void putIfSet(Map<String, Object> options, String key, Object value) {
       if (value != null) {
         options.put(key, value);
       }
+    }
+  }
+
+  @Command(name = "runner",
+      description = "Run a CI runner: joins the cluster with the runner role only and runs jobs (no shards, no HTTP).")
+  static final class RunnerCommand extends NodeCommand {
+    @Option(names = "--labels", description = "labels jobs select with runs-on (default self-hosted,linux,x64)")
+    String labels;
+
+    @Option(names = "--slots", description = "jobs run at once (default 2)")
+    Integer slots;
+
+    @Option(names = "--work-dir", description = "workspace directory (default <home>/runner)")
+    Path workDir;
+
+    @Option(names = "--name", description = "runner name shown in the API (default <hostname>-<pid>)")
+    String runnerName;
+
+    @Override
+    void addOptions(Map<String, Object> options) {
+      options.put("devflow.cluster.roles", "runner");
+      putIfSet(options, "devflow.ci.runner.labels", labels);
+      putIfSet(options, "devflow.ci.runner.slots", slots);
+      putIfSet(options, "devflow.ci.runner.work-dir", workDir == null ? null : workDir.toAbsolutePath().toString());
+      putIfSet(options, "devflow.ci.runner.name", runnerName);
+    }
+
+    @Override
+    String name() {
+      return "runner";
     }
   }
 

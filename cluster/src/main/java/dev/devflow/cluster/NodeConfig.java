@@ -67,8 +67,10 @@ public final class NodeConfig {
     Set<String> unknown = new TreeSet<>();
     for (Map.Entry<String, ConfigValue> e : given.getConfig("devflow").entrySet()) {
       String key = "devflow." + e.getKey();
-      // Maps whose keys are open by design (kryo ids) are extended by modules, not users.
-      if (!known.hasPathOrNull(key) && !key.startsWith("devflow.serialization.")) {
+      // Maps whose keys are open by design: kryo ids (extended by modules), system secrets and
+      // label aliases (named by users).
+      if (!known.hasPathOrNull(key) && !key.startsWith("devflow.serialization.")
+          && !key.startsWith("devflow.secrets.system.") && !key.startsWith("devflow.ci.label-aliases.")) {
         unknown.add(key);
       }
     }

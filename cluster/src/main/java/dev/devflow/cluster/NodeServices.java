@@ -4,11 +4,19 @@ import dev.devflow.actors.feed.FeedHub;
 import dev.devflow.actors.feed.FeedProjection;
 import dev.devflow.actors.flag.FeatureFlag;
 import dev.devflow.actors.flag.FlagCatalog;
+import dev.devflow.actors.pipeline.JobQueue;
+import dev.devflow.actors.pipeline.Pipeline;
+import dev.devflow.actors.pipeline.PipelineStarter;
+import dev.devflow.actors.pipeline.PipelineTrigger;
+import dev.devflow.actors.pipeline.RepoPipelines;
 import dev.devflow.actors.repo.GitStorage;
+import dev.devflow.actors.runner.JobSecrets;
+import dev.devflow.actors.runner.Runner;
 import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.actors.webhook.WebhookDispatcher;
 import dev.devflow.persistence.Database;
+import dev.devflow.persistence.ci.JobLogStore;
 import dev.devflow.persistence.feed.FeedStore;
 import dev.devflow.persistence.feed.JournalTail;
 import dev.devflow.persistence.webhook.WebhookStore;
@@ -31,11 +39,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  */
 record NodeServices(
     Database db, GitStorage git, FeedStore feedStore, FeedHub feedHub, FlagCatalog flags, WebhookStore webhookStore,
-    ActorRef<WebhookDispatcher.Command> webhooks, Executor blocking) {
+    ActorRef<WebhookDispatcher.Command> webhooks, PipelineStarter pipelines, JobLogStore jobLogs, Executor blocking) {
 
   /** Every sharded entity type (for metrics and readiness). */
   static final List<EntityTypeKey<?>> ENTITY_TYPES =
-      List.of(Tenant.ENTITY_KEY, Repo.ENTITY_KEY, FeatureFlag.ENTITY_KEY);
+      List.of(Tenant.ENTITY_KEY, Repo.ENTITY_KEY, FeatureFlag.ENTITY_KEY, Pipeline.ENTITY_KEY,
+          RepoPipelines.ENTITY_KEY, JobQueue.ENTITY_KEY);
 
   /** How often the flag catalog re-reads the newest flag entries, in case the hub missed a batch. */
   private static final Duration FLAG_RELOAD = Duration.ofSeconds(30);
@@ -46,6 +55,12 @@ record NodeServices(
     Tenant.init(system);
     Repo.init(system, git);
     FeatureFlag.init(system);
+    FlagCatalog flags = new FlagCatalog();
+    CiConfig ci = settings.ci();
+    // A tenant's job limit follows its plan as this node's flag catalog knows it.
+    Pipeline.init(system, new Pipeline.Settings(ci.maxRetries(), t -> ci.limitFor(flags.of(t).plan().id())));
+    RepoPipelines.init(system);
+    JobQueue.init(system, new JobQueue.Settings(ci.leaseTimeout(), ci.labelAliases()));
 
     FeedStore feedStore = new FeedStore(db);
     FeedProjection.init(system, db.settings(), new JournalTail(db), feedStore, blocking, settings.feed().projection());
@@ -59,7 +74,6 @@ record NodeServices(
       return CompletableFuture.completedFuture(Done.getInstance());
     });
 
-    FlagCatalog flags = new FlagCatalog();
     flags.reload(feedStore);
     feedHub.addListener(flags::apply);
     system.scheduler().scheduleWithFixedDelay(FLAG_RELOAD, FLAG_RELOAD, () -> {
@@ -73,6 +87,14 @@ record NodeServices(
     WebhookStore webhookStore = new WebhookStore(db);
     ActorRef<WebhookDispatcher.Command> webhooks =
         WebhookDispatcher.init(system, feedHub, webhookStore, feedStore, blocking, settings.feed().webhooks());
-    return new NodeServices(db, git, feedStore, feedHub, flags, webhookStore, webhooks, blocking);
+
+    PipelineStarter pipelines = new PipelineStarter(system, git, blocking);
+    PipelineTrigger.init(system, "core", feedStore, feedHub, pipelines, blocking);
+    JobLogStore jobLogs = new JobLogStore(db);
+    if (settings.hasRole("runner")) {
+      Runner.start(system, new Runner.Settings(ci.runnerName(), ci.runnerLabels(), ci.runnerSlots(), ci.runnerWorkDir(),
+          git, jobLogs, ci.logCap(), JobSecrets.of(ci.systemSecrets()), ci.runnerHeartbeat()));
+    }
+    return new NodeServices(db, git, feedStore, feedHub, flags, webhookStore, webhooks, pipelines, jobLogs, blocking);
   }
 }

@@ -31,7 +31,8 @@ public record NodeSettings(
     long maxPushBytes,
     Duration gitRequestTimeout,
     Duration tokenCacheTtl,
-    FeedConfig feed) {
+    FeedConfig feed,
+    CiConfig ci) {
 
   public static final Set<String> KNOWN_ROLES = Set.of("api", "core", "runner", "runtime");
 
@@ -74,7 +75,8 @@ public record NodeSettings(
         c.getBytes("git.max-push-size"),
         c.getDuration("git.request-timeout"),
         c.getDuration("auth.token-cache-ttl"),
-        FeedConfig.from(c));
+        FeedConfig.from(c),
+        CiConfig.from(c, home));
   }
 
   public boolean embeddedDatabase() {

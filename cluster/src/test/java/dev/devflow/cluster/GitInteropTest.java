@@ -304,11 +304,17 @@ class GitInteropTest {
         int n = i;
         branches.add(pool.submit(() -> git(w, "push", "-q", "origin", "HEAD:refs/heads/b" + n)));
       }
-      List<Future<Git>> racers = new ArrayList<>();
+      // Both racers clone before either pushes: otherwise the second could clone the first's
+      // commit, and its push would rightly be a fast-forward.
+      List<Path> racerDirs = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         Path w = dir.resolve("busy-race-" + i);
         ok(dir, "clone", "-q", url(write, "acme", "busy"), w.toString());
         commit(w, "race.txt", "racer " + i + "\n");
+        racerDirs.add(w);
+      }
+      List<Future<Git>> racers = new ArrayList<>();
+      for (Path w : racerDirs) {
         racers.add(pool.submit(() -> git(w, "push", "origin", "HEAD:main")));
       }
       for (Future<Git> f : branches) {

@@ -2,6 +2,8 @@ package dev.devflow.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.devflow.actors.Names;
+import dev.devflow.actors.pipeline.Pipeline;
+import dev.devflow.actors.pipeline.RepoPipelines;
 import dev.devflow.actors.repo.GitStorage;
 import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Role;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,7 +56,11 @@ public final class RepoRoutes extends ApiDirectives {
       String name, String defaultBranch, String description, String visibility,
       List<String> protectedBranches, String cloneUrl, Map<String, String> refs, Instant createdAt) {}
 
-  public record CommitView(String id, String author, Instant time, String message) {}
+  /** {@code pipeline}: the commit's latest pipeline ({@code number}, {@code status}), or null. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record CommitView(String id, String author, Instant time, String message, PipelineStatus pipeline) {}
+
+  public record PipelineStatus(long number, String status) {}
 
   /** PATCH body; absent fields keep their value. */
   public record RepoSettings(String description, String visibility, List<String> protectedBranches) {}
@@ -238,13 +245,36 @@ public final class RepoRoutes extends ApiDirectives {
     int max = limit;
     return completeAsync(CompletableFuture.supplyAsync(() -> {
       try (Repository repo = storage.open(t, r)) {
-        return GitStorage.log(repo, resolve(repo, ref), max).stream()
-            .map(c -> new CommitView(c.id(), c.author(), c.time(), c.message()))
-            .toList();
+        return GitStorage.log(repo, resolve(repo, ref), max);
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
-    }, blocking), list -> completeJson(StatusCodes.OK, Map.of("items", list)));
+    }, blocking).thenCompose(commits -> withPipelines(t, r, commits)),
+        list -> completeJson(StatusCodes.OK, Map.of("items", list)));
+  }
+
+  /** Each commit with its latest pipeline among the repository's recent ones (one ask per pipeline shown). */
+  private CompletionStage<List<CommitView>> withPipelines(String t, String r, List<Repo.CommitInfo> commits) {
+    return sharding.entityRefFor(RepoPipelines.ENTITY_KEY, t + "/" + r)
+        .<RepoPipelines.Listing>ask(reply -> new RepoPipelines.ListRecent(MAX_COMMITS, reply), askTimeout)
+        .thenCompose(listing -> {
+          Map<String, Long> latest = new java.util.HashMap<>();
+          // Newest first: the first pipeline seen for a commit is its latest.
+          listing.entries().forEach(e -> latest.putIfAbsent(e.sha(), e.number()));
+          List<CompletableFuture<CommitView>> views = new ArrayList<>();
+          for (Repo.CommitInfo c : commits) {
+            Long n = latest.get(c.id());
+            views.add(n == null
+                ? CompletableFuture.completedFuture(new CommitView(c.id(), c.author(), c.time(), c.message(), null))
+                : sharding.entityRefFor(Pipeline.ENTITY_KEY, Pipeline.entityId(t, r, n))
+                    .<Pipeline.Summary>askWithStatus(Pipeline.Get::new, askTimeout)
+                    .thenApply(s -> new CommitView(c.id(), c.author(), c.time(), c.message(),
+                        new PipelineStatus(n, s.status())))
+                    .toCompletableFuture());
+          }
+          return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
+              .thenApply(v -> views.stream().map(CompletableFuture::join).toList());
+        });
   }
 
   private Route file(String t, String r, String ref, String rawPath) {

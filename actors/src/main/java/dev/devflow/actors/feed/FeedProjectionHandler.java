@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.devflow.actors.flag.FeatureFlag;
+import dev.devflow.actors.pipeline.Pipeline;
 import dev.devflow.actors.flag.FlagDefinition;
 import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Tenant;
@@ -23,7 +24,8 @@ final class FeedProjectionHandler {
 
   /** The entity types whose events can become entries: the journal reader skips the others. */
   static final List<String> ENTITY_TYPES =
-      List.of(Repo.ENTITY_KEY.name(), Tenant.ENTITY_KEY.name(), FeatureFlag.ENTITY_KEY.name());
+      List.of(Repo.ENTITY_KEY.name(), Tenant.ENTITY_KEY.name(), FeatureFlag.ENTITY_KEY.name(),
+          Pipeline.ENTITY_KEY.name());
 
   /** A deleted ref's new id, and a created ref's old id, as git itself writes them. */
   static final String ZERO_ID = "0".repeat(40);
@@ -44,7 +46,49 @@ final class FeedProjectionHandler {
     if (entityType.equals(FeatureFlag.ENTITY_KEY.name())) {
       return flag(ordering, entityId, event);
     }
+    if (entityType.equals(Pipeline.ENTITY_KEY.name())) {
+      return pipeline(ordering, entityId, event);
+    }
     return List.of();
+  }
+
+  /** {@code pipeline.created}, {@code job.started}, {@code job.finished}, {@code pipeline.finished}. */
+  private static List<FeedDraft> pipeline(long ordering, String entityId, Object event) {
+    String[] id = entityId.split("/");
+    String tenant = id[0];
+    Instant at;
+    String type;
+    ObjectNode data;
+    if (event instanceof Pipeline.PipelineCreated e) {
+      at = e.info().createdAt();
+      type = "pipeline.created";
+      data = pipelineData(tenant, id, at).put("status", e.info().error() == null ? "queued" : "failed")
+          .put("workflow", e.info().workflowName()).put("file", e.info().file())
+          .put("ref", e.info().ref()).put("sha", e.info().sha()).put("event", e.info().event());
+      if (e.info().error() != null) {
+        data.set("error", JSON.valueToTree(e.info().error()));
+      }
+    } else if (event instanceof Pipeline.JobStarted e) {
+      at = e.at();
+      type = "job.started";
+      data = pipelineData(tenant, id, at).put("job", e.key()).put("attempt", e.attempt()).put("runner", e.runner());
+    } else if (event instanceof Pipeline.JobFinished e) {
+      at = e.at();
+      type = "job.finished";
+      data = pipelineData(tenant, id, at).put("job", e.key()).put("attempt", e.attempt())
+          .put("status", e.status().api()).put("reason", e.reason());
+    } else if (event instanceof Pipeline.PipelineFinished e) {
+      at = e.at();
+      type = "pipeline.finished";
+      data = pipelineData(tenant, id, at).put("status", e.status());
+    } else {
+      return List.of();
+    }
+    return List.of(new FeedDraft(ordering, 0, tenant, type, data.toString(), at));
+  }
+
+  private static ObjectNode pipelineData(String tenant, String[] id, Instant at) {
+    return base(tenant, at).put("repo", id[1]).put("number", Long.parseLong(id[2]));
   }
 
   /** {@code flag.changed} carries the whole flag, so a node's catalog needs nothing else. */

@@ -185,6 +185,54 @@ public final class FeedStore {
     }
   }
 
+  /**
+   * The entries of the given types, of every tenant, from the first {@code limit} journal rows
+   * after {@code afterOrdering} that have any, in journal order: how a consumer of all feeds
+   * follows them with an offset of its own. A journal row's entries are never split between two
+   * reads, so the consumer can store the last ordering it saw. (Entries become visible in journal
+   * order: the projection writes them so.)
+   */
+  public List<SourcedRecord> afterSource(List<String> types, long afterOrdering, int limit) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT tenant, id, type, data, at, source_ordering, source_index FROM feed_entry"
+                + " WHERE type = ANY(?) AND source_ordering IN (SELECT DISTINCT source_ordering FROM feed_entry"
+                + " WHERE source_ordering > ? AND type = ANY(?) ORDER BY source_ordering LIMIT ?)"
+                + " ORDER BY source_ordering, source_index")) {
+      Array typeArray = c.createArrayOf("varchar", types.toArray());
+      ps.setArray(1, typeArray);
+      ps.setLong(2, afterOrdering);
+      ps.setArray(3, typeArray);
+      ps.setInt(4, limit);
+      List<SourcedRecord> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          FeedRecord r = new FeedRecord(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+              rs.getTimestamp(5).toInstant());
+          out.add(new SourcedRecord(rs.getLong(6), rs.getInt(7), r));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the event feeds", e);
+    }
+  }
+
+  /** Stores a consumer's offset (see {@link #afterSource}); it only moves forward. */
+  public void saveOffset(String consumer, long ordering) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO projection_offset (name, last_ordering, updated_at) VALUES (?, ?, now())"
+                + " ON CONFLICT (name) DO UPDATE SET last_ordering = GREATEST(projection_offset.last_ordering,"
+                + " EXCLUDED.last_ordering), updated_at = now()")) {
+      ps.setString(1, consumer);
+      ps.setLong(2, ordering);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new StoreException("cannot store the offset of " + consumer, e);
+    }
+  }
+
   /** The newest id of a tenant's feed, 0 when it has none. */
   public long lastId(String tenant) {
     return lastIds(List.of(tenant)).getOrDefault(tenant, 0L);
