@@ -4,7 +4,10 @@
 //   node bench/feed-bench.mjs --url http://127.0.0.1:PORT --tenant bench --token TOKEN
 //        [--clients 4000] [--rate 100] [--seconds 30] [--ramp 200] [--concurrency 16]
 //        [--warmup 5] [--workers 1] [--node-pid PID] [--pg-data DIR] [--mode after|now] [--drain 15]
-//        [--jfr FILE] [--json FILE]
+//        [--jfr FILE] [--pg-port PORT] [--json FILE]
+// --pg-port: the node's embedded PostgreSQL; with psql on the PATH, the index scans of feed_entry
+//   during the measured seconds are reported (each is one client reading a page of the feed table
+//   instead of getting an entry pushed: a gap, or a batch of more than 16 entries).
 // --jfr FILE: records the measured seconds of the node with JDK Flight Recorder (jcmd, profile settings).
 //
 // 1. Opens --clients SSE connections (--ramp at a time, each batch waits for its "retry:" lines),
@@ -31,7 +34,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 
 // ---------------------------------------------------------------- latency histogram (shared)
@@ -226,6 +229,15 @@ async function main() {
   const concurrency = Number(a.concurrency ?? 16); const workersN = Math.max(1, Number(a.workers ?? 1));
   const nodePid = a['node-pid'] ? Number(a['node-pid']) : null; const mode = a.mode || 'after';
   const pgData = a['pg-data'] || null; const warmup = Number(a.warmup ?? 5);
+  const pgPort = a['pg-port'] || null;
+  function feedTableReads() {
+    if (!pgPort) return null;
+    try {
+      return Number(execFileSync('psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-Atc',
+        "SELECT coalesce(idx_scan, 0) + coalesce(seq_scan, 0) FROM pg_stat_user_tables WHERE relname = 'feed_entry'"],
+      { encoding: 'utf8', timeout: 10000, env: { ...process.env, PGPASSWORD: 'postgres' } }).trim());
+    } catch (e) { log('psql failed:', e.message.split('\n')[0]); return null; }
+  }
   const drainMs = Number(a.drain ?? 15) * 1000;
   const connectTimeoutMs = Number(a['connect-timeout'] ?? 120) * 1000;
   const log = (...x) => console.error('[feed-bench]', ...x);
@@ -396,9 +408,9 @@ async function main() {
   const tm = t0 + warmup * 1000; // measured phase
   const hardStop = tm + seconds * 1000; // events not issued by then are not issued at all
   for (const w of workers) w.postMessage({ cmd: 'start', at: tm });
-  let cpu0 = null; let producedAtTm = 0;
+  let cpu0 = null; let producedAtTm = 0; let reads0 = null;
   setTimeout(() => {
-    cpu0 = cpuSample(); producedAtTm = produced; loopDelay.enable();
+    cpu0 = cpuSample(); producedAtTm = produced; loopDelay.enable(); reads0 = feedTableReads();
     if (a.jfr && nodePid) {
       execFile('jcmd', [String(nodePid), 'JFR.start', `settings=${a['jfr-settings'] || 'profile'}`, `duration=${seconds}s`, `filename=${a.jfr}`],
         (e) => { if (e) log('jcmd JFR.start failed:', e.message); });
@@ -451,6 +463,8 @@ async function main() {
   });
   clearInterval(meterTimer);
   await pollHeap();
+  await new Promise((res) => setTimeout(res, 1500)); // PostgreSQL publishes table statistics within 1 s
+  const reads1 = feedTableReads();
   for (const w of workers) w.terminate();
   agent.destroy();
 
@@ -507,6 +521,7 @@ async function main() {
       otherCores: ((cpu1.busy - cpu0.busy) - (cpu1.jvm - cpu0.jvm) - (cpu1.pg - cpu0.pg) - (cpu1.self - cpu0.self))
         / ((cpu1.t - cpu0.t) / 1000),
     } : null,
+    feedTablePageReads: reads0 !== null && reads1 !== null ? reads1 - reads0 : null,
     producerLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     timeline, cores: os.cpus().length,
   };

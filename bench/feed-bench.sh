@@ -81,6 +81,7 @@ api -X POST "127.0.0.1:$port/api/v1/tenants" -d '{"name":"bench","plan":"team"}'
 token=$(api -X POST "127.0.0.1:$port/api/v1/tenants/bench/tokens" -d '{"name":"feed-bench","role":"admin"}' \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
+pg_port=$(ps -eo args | grep -v grep | grep -F -- "-D $work/home/pgdata" | sed -nE 's/.* -p ([0-9]+).*/\1/p' | head -1)
 if [ "${FEED_BENCH_JFR:-0}" = 1 ]; then
   # JFR's "profile" settings with a Java sample every 1 ms instead of 10 ms.
   java_home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
@@ -89,7 +90,7 @@ fi
 node "$root/bench/feed-bench.mjs" --url "http://127.0.0.1:$port" --tenant bench --token "$token" \
   --clients "$clients" --rate "$rate" --seconds "$seconds" --node-pid "$node_pid" \
   --workers "${FEED_BENCH_WORKERS:-1}" --concurrency "${FEED_BENCH_CONCURRENCY:-16}" \
-  --ramp "${FEED_BENCH_RAMP:-200}" --warmup "${FEED_BENCH_WARMUP:-5}" --pg-data "$work/home/pgdata" --mode "${FEED_BENCH_MODE:-after}" --drain "${FEED_BENCH_DRAIN:-15}" \
+  --ramp "${FEED_BENCH_RAMP:-200}" --warmup "${FEED_BENCH_WARMUP:-5}" --pg-data "$work/home/pgdata" --pg-port "${pg_port:-}" --mode "${FEED_BENCH_MODE:-after}" --drain "${FEED_BENCH_DRAIN:-15}" \
   --connect-timeout "${FEED_BENCH_CONNECT_TIMEOUT:-120}" \
   $( [ "${FEED_BENCH_JFR:-0}" = 1 ] && echo "--jfr $work/node.jfr --jfr-settings $work/sampling.jfc" ) \
   --json "$work/result.json" > "$work/result.line" || gen_rc=$?
@@ -136,6 +137,8 @@ print("lost: %d events missing at %d clients (id gaps seen: %d, ids skipped: %d)
       % (r["lost"], r["lostClients"], r["gaps"], r["gapIds"], r["duplicates"], r["firstIdMismatch"],
          r["closedEarly"], r["receivedAll"], r["expectedDeliveries"], r["drainSeconds"]))
 tl = r["timeline"]
+if r.get("feedTablePageReads") is not None:
+    print("feed table page reads by clients during the measured seconds (feed_entry index scans): %d" % r["feedTablePageReads"])
 print("p99 ms per second of production: " + " ".join(f(s["p99"] if s else None, 0) for s in tl))
 if r.get("producerStoppedLate"):
     print("producer fell behind the schedule: events due after the planned end were not sent")
