@@ -135,6 +135,8 @@ class PipelineTest {
               id: pack
               run: |
                 test -f README.md
+                test "$(git rev-parse HEAD)" = "$GITHUB_SHA"
+                git log --oneline -1
                 echo "name=app-${{ matrix.flavour }}.tar" >> "$GITHUB_OUTPUT"
                 echo "EXTRA=from-env-file" >> "$GITHUB_ENV"
             - run: echo "$GREETING ${{ matrix.flavour }} $EXTRA on $GITHUB_REF_NAME"
@@ -178,6 +180,39 @@ class PipelineTest {
     JsonNode commit = api.get("/api/v1/tenants/ci/repos/app/commits", write).json().get("items").get(0);
     assertEquals("succeeded", commit.get("pipeline").get("status").asText(), commit.toString());
     assertEquals(1, commit.get("pipeline").get("number").asInt());
+  }
+
+  @Test
+  void aFreeTenantRunsAtMostTwoJobsAtOnce() throws Exception {
+    push("limits", Map.of(".devflow/workflows/l.yml", """
+        on: push
+        jobs:
+          wide:
+            runs-on: linux
+            strategy:
+              matrix:
+                n: [1, 2, 3, 4]
+            steps:
+              - run: sleep 1
+        """));
+    JsonNode p = finished("limits", 1);
+    assertEquals("succeeded", p.get("status").asText(), p.toString());
+    List<long[]> spans = new ArrayList<>();
+    for (JsonNode j : p.get("jobs")) {
+      spans.add(new long[] {java.time.Instant.parse(j.get("startedAt").asText()).toEpochMilli(),
+          java.time.Instant.parse(j.get("finishedAt").asText()).toEpochMilli()});
+    }
+    int most = 0;
+    for (long[] s : spans) {
+      int running = 0;
+      for (long[] o : spans) {
+        if (o[0] <= s[0] && s[0] < o[1]) {
+          running++;
+        }
+      }
+      most = Math.max(most, running);
+    }
+    assertTrue(most <= 2, "the runner has 4 slots but the free plan allows 2 jobs; " + most + " ran at once");
   }
 
   @Test
@@ -245,7 +280,7 @@ class PipelineTest {
   @Test
   void aFailingStepFailsTheJobAndFailureJobsRun() throws Exception {
     push("failing", Map.of(".github/workflows/ci.yml", """
-        on: push
+        on: [push, pull_request]
         jobs:
           build:
             runs-on: ubuntu-22.04
@@ -271,6 +306,7 @@ class PipelineTest {
         """));
     JsonNode p = finished("failing", 1);
     assertEquals("failed", p.get("status").asText(), p.toString());
+    assertTrue(p.get("notices").get(0).asText().contains("pull_request"), p.toString());
     JsonNode build = job(p, "build");
     assertEquals("failed", build.get("status").asText());
     assertTrue(build.get("reason").asText().contains("exited with code 3"), build.toString());

@@ -275,7 +275,7 @@ public final class Pipeline
 
   private static PipelineInfo withError(PipelineInfo i, PipelineInfo.WorkflowError error) {
     return new PipelineInfo(i.tenant(), i.repo(), i.number(), i.file(), i.workflowName(), i.yaml(), i.ref(), i.sha(),
-        i.before(), i.event(), i.actor(), error, i.createdAt());
+        i.before(), i.event(), i.actor(), error, i.createdAt(), i.notices());
   }
 
   private ReplyEffect<Event, State> onCancel(State s, Cancel c) {

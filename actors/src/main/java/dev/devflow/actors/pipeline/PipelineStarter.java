@@ -125,6 +125,7 @@ public final class PipelineStarter {
         .<Long>askWithStatus(reply -> new RepoPipelines.Register(triggerKey, entry, reply), ASK)
         .thenCompose(number -> sharding.entityRefFor(Pipeline.ENTITY_KEY, Pipeline.entityId(tenant, repo, number))
             .askWithStatus(reply -> new Pipeline.Create(new PipelineInfo(tenant, repo, number, c.file().path(), name,
-                c.file().text(), ref, sha, before, event, actor, error, now), reply), ASK));
+                c.file().text(), ref, sha, before, event, actor, error, now,
+                c.workflow() == null ? List.of() : c.workflow().notices()), reply), ASK));
   }
 }

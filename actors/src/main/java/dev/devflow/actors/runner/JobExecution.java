@@ -8,12 +8,10 @@ import dev.devflow.actors.pipeline.JobQueue;
 import dev.devflow.actors.pipeline.Pipeline;
 import dev.devflow.actors.pipeline.PipelineJob.Status;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -144,31 +142,14 @@ final class JobExecution implements Runnable {
     }
   }
 
-  /** Clones the repository from git storage and checks the commit out; null, or why it failed. */
-  private String checkout(Pipeline.JobWork work, Path workspace) throws IOException {
-    Path bare = settings.git().dir(work.info().tenant(), work.info().repo());
-    String error = git(List.of("git", "clone", "--quiet", "--no-checkout", bare.toString(), workspace.toString()),
-        null);
-    if (error == null) {
-      error = git(List.of("git", "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach",
-          work.info().sha()), workspace);
-    }
-    return error == null ? null : "checkout of " + work.info().sha() + " failed: " + error;
-  }
-
-  private static String git(List<String> command, Path dir) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    if (dir != null) {
-      pb.directory(dir.toFile());
-    }
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+  /** Checks the commit out from git storage; null, or why it failed. */
+  private String checkout(Pipeline.JobWork work, Path workspace) {
     try {
-      return p.waitFor() == 0 ? null : out;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      p.destroyForcibly();
-      return "interrupted";
+      WorkspaceCheckout.checkout(settings.git().dir(work.info().tenant(), work.info().repo()), work.info().sha(),
+          workspace);
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return "checkout of " + work.info().sha() + " failed: " + e.getMessage();
     }
   }
 

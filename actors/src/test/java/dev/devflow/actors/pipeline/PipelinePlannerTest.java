@@ -28,7 +28,7 @@ class PipelinePlannerTest {
     Run(String yaml) throws Exception {
       workflow = WorkflowParser.parse("ci.yml", yaml);
       PipelineInfo info = new PipelineInfo("acme", "web", 1, "ci.yml", "ci", yaml, "refs/heads/main",
-          "a".repeat(40), null, "push", "dev", null, NOW);
+          "a".repeat(40), null, "push", "dev", null, NOW, List.of());
       github = PipelineContexts.github(info, 1);
       apply(new Pipeline.PipelineCreated(info, PipelinePlanner.expand(workflow, github)));
     }

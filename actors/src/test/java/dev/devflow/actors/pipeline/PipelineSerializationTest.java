@@ -25,7 +25,7 @@ class PipelineSerializationTest {
   private static final Instant AT = Instant.parse("2026-11-27T10:00:00Z");
 
   static final PipelineInfo INFO = new PipelineInfo("acme", "web", 42, ".devflow/workflows/ci.yml", "ci",
-      "on: push\njobs: {}\n", "refs/heads/main", "a".repeat(40), "b".repeat(40), "push", "acme", null, AT);
+      "on: push\njobs: {}\n", "refs/heads/main", "a".repeat(40), "b".repeat(40), "push", "acme", null, AT, null);
   static final PipelineJob JOB = new PipelineJob("test-1", "test", "test (18)", "{\"node\":18}", List.of("linux"),
       List.of("build"), Status.SUCCEEDED, 2, "lease-1", "runner-a", AT, AT, AT, Map.of("v", "1.2"), null, false);
   static final JobQueue.QueuedJob QUEUED = new JobQueue.QueuedJob("acme", "acme/web/42", "test-1", 2,
@@ -38,7 +38,7 @@ class PipelineSerializationTest {
     m.put("PipelineCreated.v1", new Pipeline.PipelineCreated(INFO, List.of(JOB)));
     m.put("PipelineCreatedWithError.v1", new Pipeline.PipelineCreated(new PipelineInfo("acme", "web", 43, "bad.yml",
         "bad.yml", "on: [", "refs/heads/main", "a".repeat(40), null, "push", "acme",
-        new PipelineInfo.WorkflowError("bad.yml", 1, 5, "unexpected end"), AT), List.of()));
+        new PipelineInfo.WorkflowError("bad.yml", 1, 5, "unexpected end"), AT, null), List.of()));
     m.put("JobQueued.v1", new Pipeline.JobQueued("test-1", 1, AT));
     m.put("JobStarted.v1", new Pipeline.JobStarted("test-1", 1, "lease-1", "runner-a", AT));
     m.put("JobFinished.v1", new Pipeline.JobFinished("test-1", 1, "lease-1", Status.FAILED, Map.of("v", "1"),
