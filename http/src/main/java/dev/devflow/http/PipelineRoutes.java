@@ -53,7 +53,7 @@ public final class PipelineRoutes extends ApiDirectives {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record PipelineView(long number, String status, String workflow, String file, String ref, String sha,
       String event, String actor, Instant createdAt, Instant finishedAt, PipelineInfo.WorkflowError error,
-      List<JobView> jobs) {}
+      List<String> notices, List<JobView> jobs) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record JobView(String key, String job, String name, String status, String result, int attempt,
@@ -138,7 +138,7 @@ public final class PipelineRoutes extends ApiDirectives {
             List<CompletableFuture<PipelineView>> asks = new ArrayList<>();
             for (RepoPipelines.Entry e : listing.entries()) {
               asks.add(pipeline(t, r, e.number()).<Pipeline.Summary>askWithStatus(Pipeline.Get::new, askTimeout)
-                  .thenApply(s -> summaryView(s)).toCompletableFuture());
+                  .thenApply(s -> view(s)).toCompletableFuture());
             }
             return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
                 .thenApply(v -> asks.stream().map(CompletableFuture::join).toList());
@@ -304,12 +304,8 @@ public final class PipelineRoutes extends ApiDirectives {
   static PipelineView view(Pipeline.Summary s) {
     PipelineInfo i = s.info();
     return new PipelineView(i.number(), s.status(), i.workflowName(), i.file(), i.ref(), i.sha(), i.event(), i.actor(),
-        i.createdAt(), s.finishedAt(), i.error(), s.jobs().stream().map(PipelineRoutes::view).toList());
-  }
-
-  private static PipelineView summaryView(Pipeline.Summary s) {
-    PipelineView v = view(s);
-    return v;
+        i.createdAt(), s.finishedAt(), i.error(), i.notices().isEmpty() ? null : i.notices(),
+        s.jobs().stream().map(PipelineRoutes::view).toList());
   }
 
   private static JobView view(PipelineJob j) {
