@@ -6,7 +6,7 @@
 #   bench/feed-bench.sh [clients] [events-per-second] [seconds]      (defaults 4000 100 30)
 #
 # Environment (all optional):
-#   FEED_BENCH_JAVA_OPTS   extra JVM options for the node (e.g. -Dpekko.http.server.max-connections=8192)
+#   FEED_BENCH_JAVA_OPTS   extra JVM options for the node
 #   FEED_BENCH_XMX         node heap (default 1g)
 #   FEED_BENCH_WORKERS     load-generator worker threads holding the SSE clients (default 1)
 #   FEED_BENCH_CONCURRENCY concurrent producer requests (default 16)
