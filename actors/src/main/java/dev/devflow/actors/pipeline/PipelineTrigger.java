@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Woken by this node's feed hub when a push arrives, with a slow poll as a safety net. A push
  * that cannot be started (its repository was deleted meanwhile) is skipped after {@link
- * #ATTEMPTS} tries with an error in the log.
+ * #ATTEMPTS} tries with an error in the log; one that timed out (shards moving after a node died)
+ * is tried again until it starts.
  */
 public final class PipelineTrigger {
 
@@ -162,6 +163,11 @@ public final class PipelineTrigger {
     CompletableFuture<?> f = starter.onPush(tenant, repo, data.path("ref").asText(), data.path("before").asText(ZERO),
         after, tenant, "push:" + r.ordering() + ":" + r.index()).toCompletableFuture();
     return skipFailures ? f.exceptionally(e -> {
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof org.apache.pekko.pattern.AskTimeoutException) {
+        // The cluster is busy or moving shards (a node died): never a reason to drop a push.
+        throw new java.util.concurrent.CompletionException(cause);
+      }
       log.error("pipeline trigger: push to {}/{} {} skipped after {} attempts: {}", tenant, repo, after, ATTEMPTS,
           e.toString());
       return null;
