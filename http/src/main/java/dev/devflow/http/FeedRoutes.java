@@ -96,7 +96,7 @@ public final class FeedRoutes extends ApiDirectives {
 
   private Route stream(String t, long after, FeedTypes.Filter filter) {
     Source<ByteString, ?> events = FeedSubscription
-        .open(system, hub, store, blocking, t, after, filter.accepts(), settings.limits())
+        .open(hub, store, blocking, t, after, filter.accepts(), settings.limits())
         .map(FeedRoutes::render)
         .keepAlive(settings.heartbeat(), () -> HEARTBEAT)
         .prepend(Source.single(ByteString.fromString("retry: " + settings.retry().toMillis() + "\n\n")));

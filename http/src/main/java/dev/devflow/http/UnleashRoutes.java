@@ -255,7 +255,7 @@ public final class UnleashRoutes extends ApiDirectives {
   private Route streaming(String tenant) {
     FlagCatalog.Snapshot start = catalog.snapshot(tenant);
     Source<ByteString, ?> events = FeedSubscription
-        .open(system, hub, feed, blocking, tenant, start.upTo(), STREAM_TYPES::contains, streamSettings.limits())
+        .open(hub, feed, blocking, tenant, start.upTo(), STREAM_TYPES::contains, streamSettings.limits())
         .map(r -> sse("unleash-updated", r.id(), delta(tenant, r)))
         .prepend(Source.single(sse("unleash-connected", start.upTo(), hydration(start.flags(), start.upTo()))))
         .keepAlive(streamSettings.heartbeat(), () -> ByteString.fromString(":\n\n"));

@@ -10,9 +10,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -39,19 +36,18 @@ public final class FeedSubscription {
   private final Executor blocking;
   private final Predicate<String> types;
   private final int pageSize;
-  private final FeedHub.Subscription subscription;
+  /** Set when the stream is materialized, before its first element. */
+  private volatile FeedHub.Subscription subscription;
   private long last;
 
   private FeedSubscription(
-      String tenant, long after, FeedStore store, Executor blocking, Predicate<String> types,
-      int pageSize, BoundedSourceQueue<FeedSignal> queue, FeedHub hub) {
+      String tenant, long after, FeedStore store, Executor blocking, Predicate<String> types, int pageSize) {
     this.tenant = tenant;
     this.last = after;
     this.store = store;
     this.blocking = blocking;
     this.types = types;
     this.pageSize = pageSize;
-    this.subscription = hub.subscribe(tenant, queue);
   }
 
   /**
@@ -59,14 +55,19 @@ public final class FeedSubscription {
    * accepts, then live ones, until the client cancels or falls behind (then a final {@link FeedTypes#RESYNC} entry).
    */
   public static Source<FeedRecord, NotUsed> open(
-      ActorSystem<?> system, FeedHub hub, FeedStore store, Executor blocking,
+      FeedHub hub, FeedStore store, Executor blocking,
       String tenant, long after, Predicate<String> types, Limits limits) {
-    Pair<BoundedSourceQueue<FeedSignal>, Source<FeedSignal, NotUsed>> live =
-        Source.<FeedSignal>queue(limits.bufferSize()).preMaterialize(system);
-    FeedSubscription s = new FeedSubscription(
-        tenant, after, store, blocking, types, limits.pageSize(), live.first(), hub);
+    FeedSubscription s = new FeedSubscription(tenant, after, store, blocking, types, limits.pageSize());
+    // The queue is part of the client's own stream (no pre-materialized island: one actor hop less
+    // per entry per client). concat materializes it with the stream, so it is registered with the
+    // hub before the replay below reads anything.
+    Source<FeedSignal, NotUsed> live = Source.<FeedSignal>queue(limits.bufferSize())
+        .mapMaterializedValue(queue -> {
+          s.subscription = hub.subscribe(tenant, queue);
+          return NotUsed.getInstance();
+        });
     return Source.<FeedSignal>single(new FeedSignal.Behind(Long.MAX_VALUE))
-        .concat(live.second())
+        .concat(live)
         .via(hub.streams().flow())
         .mapAsync(1, s::step)
         .mapConcat(list -> list)
