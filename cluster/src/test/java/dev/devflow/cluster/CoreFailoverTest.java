@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,23 +28,18 @@ class CoreFailoverTest {
   void pipelinesContinueAfterACoreNodeDies() throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("db"))) {
       int seed = TestNodes.freePort();
-      Map<String, Object> o = TestNodes.options(dir.resolve("a"));
-      o.put("devflow.db.url", db.settings().url());
-      o.put("devflow.db.user", db.settings().user());
-      o.put("devflow.db.password", db.settings().password());
-      o.put("devflow.cluster.port", seed);
-      o.put("devflow.cluster.seeds", "127.0.0.1:" + seed);
-      o.put("devflow.cluster.roles", "api,core");
-      RunningNode a = TestNodes.start(o);
+      RunningNode a = TestNodes.start(ExternalDbNodes.seedOptions(dir.resolve("a"), db, seed, "api,core"));
+      Path git = dir.resolve("a/git");
       List<Process> processes = new ArrayList<>();
       try {
         Api api = new Api(a.baseUrl());
         String admin = a.createdAdminToken().orElseThrow();
-        Process b = process(db, seed, "node", "core-b", "--roles", "core");
+        Process b = ExternalDbNodes.process(dir, db, seed, git, "node", "core-b", "--roles", "core");
         processes.add(b);
-        Process runner = process(db, seed, "runner", "runner-1", "--slots", "3", "--name", "runner-1");
+        Process runner = ExternalDbNodes.process(dir, db, seed, git, "runner", "runner-1", "--slots", "3",
+            "--name", "runner-1");
         processes.add(runner);
-        await("3 members up", () -> api.get("/api/v1/cluster", admin).body().split("\"status\":\"up\"").length - 1 == 3);
+        ExternalDbNodes.await("3 members up", () -> api.get("/api/v1/cluster", admin).body().split("\"status\":\"up\"").length - 1 == 3);
         String write = api.tenantWithToken(admin, "fail", "write");
         int repos = 6;
         for (int i = 0; i < repos; i++) {
@@ -65,7 +59,7 @@ class CoreFailoverTest {
           GitInteropTest.ok(work, "push", "-q", "http://x:" + write + "@127.0.0.1:" + a.httpPort().join()
               + "/git/fail/app" + i + ".git", "HEAD:refs/heads/main");
         }
-        await("a job runs", () -> api.get("/api/v1/tenants/fail/repos/app0/pipelines/1", write).body()
+        ExternalDbNodes.await("a job runs", () -> api.get("/api/v1/tenants/fail/repos/app0/pipelines/1", write).body()
             .contains("\"status\":\"running\""));
         JsonNode members = api.get("/api/v1/cluster", admin).json().get("members");
         for (JsonNode m : members) {
@@ -86,14 +80,7 @@ class CoreFailoverTest {
         System.out.printf("all %d pipelines finished %d ms after the core node was killed%n", repos,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
       } catch (AssertionError | Exception e) {
-        for (String name : List.of("core-b", "runner-1")) {
-          for (Path log : List.of(dir.resolve(name + ".log"), dir.resolve(name + ".log.err"))) {
-            if (Files.exists(log)) {
-              String text = Files.readString(log);
-              System.out.println("---- " + log.getFileName() + "\n" + text.substring(Math.max(0, text.length() - 20000)));
-            }
-          }
-        }
+        ExternalDbNodes.printLogs(dir, "core-b", "runner-1");
         throw e;
       } finally {
         for (Process p : processes) {
@@ -103,17 +90,6 @@ class CoreFailoverTest {
         a.close();
       }
     }
-  }
-
-  private Process process(EmbeddedDatabase db, int seed, String command, String name, String... extra)
-      throws Exception {
-    List<String> args = new ArrayList<>(List.of(command, "--seeds", "127.0.0.1:" + seed,
-        "--cluster-port", String.valueOf(TestNodes.freePort()), "--db-url", db.settings().url(),
-        "--db-user", db.settings().user(), "--db-password", db.settings().password(),
-        "--home", dir.resolve(name).toString()));
-    args.addAll(List.of(extra));
-    return TestProcesses.devflow(Map.of("DEVFLOW_GIT_ROOT", dir.resolve("a/git").toString()),
-        dir.resolve(name + ".log"), args.toArray(String[]::new));
   }
 
   /** Waits until the pipeline at {@code path} has finished; returns it. */
@@ -133,17 +109,5 @@ class CoreFailoverTest {
       Thread.sleep(200);
     }
     throw new AssertionError(path + " did not finish: " + last);
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  private static void await(String what, Check check) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!check.ok()) {
-      assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-      Thread.sleep(200);
-    }
   }
 }

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,14 +28,7 @@ class RunnerCrashTest {
   void aJobOfAKilledRunnerRunsAgainElsewhere() throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("db"))) {
       int seed = TestNodes.freePort();
-      Map<String, Object> o = TestNodes.options(dir.resolve("core"));
-      o.put("devflow.db.url", db.settings().url());
-      o.put("devflow.db.user", db.settings().user());
-      o.put("devflow.db.password", db.settings().password());
-      o.put("devflow.cluster.port", seed);
-      o.put("devflow.cluster.seeds", "127.0.0.1:" + seed);
-      o.put("devflow.cluster.roles", "api,core");
-      RunningNode core = TestNodes.start(o);
+      RunningNode core = TestNodes.start(ExternalDbNodes.seedOptions(dir.resolve("core"), db, seed, "api,core"));
       List<Process> runners = new ArrayList<>();
       Path stepPid = dir.resolve("step.pid");
       try {
@@ -67,7 +59,7 @@ class RunnerCrashTest {
         GitInteropTest.ok(work, "push", "-q", "http://x:" + write + "@127.0.0.1:" + core.httpPort().join()
             + "/git/crash/app.git", "HEAD:refs/heads/main");
 
-        await("the job starts on runner-a", () -> Files.exists(stepPid) && !Files.readString(stepPid).isBlank());
+        ExternalDbNodes.await("the job starts on runner-a", () -> Files.exists(stepPid) && !Files.readString(stepPid).isBlank());
         long stepGroup = Long.parseLong(Files.readString(stepPid).strip());
         Process b = runner(db, seed, "runner-b");
         runners.add(b);
@@ -76,7 +68,7 @@ class RunnerCrashTest {
         Instant killed = Instant.now();
         a.destroyForcibly(); // SIGKILL
         assertTrue(a.waitFor(10, TimeUnit.SECONDS));
-        await("the killed runner's step is gone with it",
+        ExternalDbNodes.await("the killed runner's step is gone with it",
             () -> !ProcessHandle.of(stepGroup).map(ProcessHandle::isAlive).orElse(false));
 
         JsonNode p = null;
@@ -99,13 +91,7 @@ class RunnerCrashTest {
         assertTrue(again.compareTo(Duration.ofSeconds(30)) < 0, "ran again only after " + again);
         assertEquals(List.of("runner-a 1", "runner-b 2"), Files.readAllLines(marker));
       } catch (AssertionError | Exception e) {
-        for (String name : List.of("runner-a", "runner-b")) {
-          for (Path log : List.of(dir.resolve(name + ".log"), dir.resolve(name + ".log.err"))) {
-            if (Files.exists(log)) {
-              System.out.println("---- " + log.getFileName() + "\n" + Files.readString(log));
-            }
-          }
-        }
+        ExternalDbNodes.printLogs(dir, "runner-a", "runner-b");
         throw e;
       } finally {
         for (Process r : runners) {
@@ -120,29 +106,14 @@ class RunnerCrashTest {
   }
 
   private Process runner(EmbeddedDatabase db, int seed, String name) throws Exception {
-    Path out = dir.resolve(name + ".log");
-    return TestProcesses.devflow(Map.of("DEVFLOW_GIT_ROOT", dir.resolve("core/git").toString()), out,
-        "runner", "--seeds", "127.0.0.1:" + seed, "--cluster-port", String.valueOf(TestNodes.freePort()),
-        "--db-url", db.settings().url(), "--db-user", db.settings().user(), "--db-password", db.settings().password(),
-        "--home", dir.resolve(name).toString(), "--name", name, "--slots", "1");
+    return ExternalDbNodes.process(dir, db, seed, dir.resolve("core/git"), "runner", name, "--name", name,
+        "--slots", "1");
   }
 
   private static void awaitRunners(Api api, String admin, String name) throws Exception {
-    await(name + " is connected", () -> {
+    ExternalDbNodes.await(name + " is connected", () -> {
       Api.Response r = api.get("/api/v1/runners", admin);
       return r.status() == 200 && r.body().contains("\"name\":\"" + name + "\"");
     });
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  private static void await(String what, Check check) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!check.ok()) {
-      assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-      Thread.sleep(100);
-    }
   }
 }
