@@ -13,6 +13,7 @@ import dev.devflow.actors.repo.GitStorage;
 import dev.devflow.actors.runner.JobSecrets;
 import dev.devflow.actors.runner.Runner;
 import dev.devflow.actors.repo.Repo;
+import dev.devflow.actors.tenant.Plan;
 import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.actors.webhook.WebhookDispatcher;
 import dev.devflow.persistence.Database;
@@ -57,8 +58,12 @@ record NodeServices(
     FeatureFlag.init(system);
     FlagCatalog flags = new FlagCatalog();
     CiConfig ci = settings.ci();
-    // A tenant's job limit follows its plan as this node's flag catalog knows it.
-    Pipeline.init(system, new Pipeline.Settings(ci.maxRetries(), t -> ci.limitFor(flags.of(t).plan().id())));
+    // A tenant's job limit follows its plan as this node's flag catalog knows it; a tenant the
+    // catalog has not heard of yet (created a moment ago) gets the free plan's limit.
+    Pipeline.init(system, new Pipeline.Settings(ci.maxRetries(), t -> {
+      Plan plan = flags.of(t).plan();
+      return ci.limitFor(plan == null ? Plan.FREE.id() : plan.id());
+    }));
     RepoPipelines.init(system);
     JobQueue.init(system, new JobQueue.Settings(ci.leaseTimeout(), ci.labelAliases()));
 
