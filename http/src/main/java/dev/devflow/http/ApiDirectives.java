@@ -1,11 +1,14 @@
 package dev.devflow.http;
 
 import dev.devflow.actors.Names;
+import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Role;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
@@ -83,6 +86,19 @@ public abstract class ApiDirectives extends AllDirectives {
           ProblemException.forbidden("this needs a token with role " + required.id()).problem());
     }
     return inner.get();
+  }
+
+  /**
+   * The repository {@code t/r} (after the tenant check): an invalid name or a repository that does
+   * not exist is a 404, like one of another tenant.
+   */
+  protected Route withRepo(ClusterSharding sharding, Duration askTimeout, String t, String r,
+      Function<Repo.Summary, Route> inner) {
+    if (!Names.isValid(r)) {
+      return completeProblem(ProblemException.notFound("repository " + t + "/" + r + " not found").problem());
+    }
+    return completeAsync(sharding.entityRefFor(Repo.ENTITY_KEY, t + "/" + r)
+        .<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout), inner::apply);
   }
 
   /**

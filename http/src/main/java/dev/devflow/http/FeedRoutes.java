@@ -35,7 +35,6 @@ public final class FeedRoutes extends ApiDirectives {
 
   private static final ByteString HEARTBEAT = ByteString.fromString(":\n\n");
 
-  private final ActorSystem<?> system;
   private final FeedHub hub;
   private final FeedStore store;
   private final Settings settings;
@@ -43,7 +42,6 @@ public final class FeedRoutes extends ApiDirectives {
 
   public FeedRoutes(ActorSystem<?> system, Authenticator authenticator, FeedHub hub, FeedStore store, Settings settings) {
     super(authenticator, 0);
-    this.system = system;
     this.hub = hub;
     this.store = store;
     this.settings = settings;

@@ -277,11 +277,7 @@ public final class PipelineRoutes extends ApiDirectives {
   }
 
   private Route withRepo(String t, String r, java.util.function.Function<Repo.Summary, Route> inner) {
-    if (!Names.isValid(r)) {
-      return completeProblem(ProblemException.notFound("repository " + t + "/" + r + " not found").problem());
-    }
-    return completeAsync(sharding.entityRefFor(Repo.ENTITY_KEY, t + "/" + r)
-        .<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout), inner::apply);
+    return withRepo(sharding, askTimeout, t, r, inner);
   }
 
   private Route withPipeline(String t, String r, long n, java.util.function.Function<Pipeline.Summary, Route> inner) {

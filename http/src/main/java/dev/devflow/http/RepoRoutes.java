@@ -216,10 +216,7 @@ public final class RepoRoutes extends ApiDirectives {
   }
 
   private Route withRepo(String t, String r, Function<Repo.Summary, Route> inner) {
-    if (!Names.isValid(r)) {
-      return completeProblem(ProblemException.notFound("repository " + t + "/" + r + " not found").problem());
-    }
-    return completeAsync(repo(t, r).<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout), inner::apply);
+    return withRepo(sharding, askTimeout, t, r, inner);
   }
 
   private Route view(Repo.Summary s) {

@@ -55,7 +55,6 @@ public final class UnleashRoutes extends ApiDirectives {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private static final Set<String> STREAM_TYPES = Set.of("flag.changed", "plan.changed", "tenant.created");
 
-  private final ActorSystem<?> system;
   private final FlagCatalog catalog;
   private final FeedHub hub;
   private final FeedStore feed;
@@ -75,7 +74,6 @@ public final class UnleashRoutes extends ApiDirectives {
       FeedStore feed, UnleashInstanceStore instances, UnleashMetricsSink metrics, FlagEvaluation evaluation,
       FeedRoutes.Settings streamSettings, long maxBodyBytes) {
     super(authenticator, maxBodyBytes);
-    this.system = system;
     this.catalog = catalog;
     this.hub = hub;
     this.feed = feed;

@@ -1,7 +1,6 @@
 package dev.devflow.actors.runner;
 
 import dev.devflow.actors.ci.run.JobLog;
-import dev.devflow.actors.ci.run.SecretMasker;
 import dev.devflow.actors.ci.run.StepCommand;
 import dev.devflow.actors.ci.run.StepFiles;
 import dev.devflow.actors.ci.run.StepOutcome;
@@ -336,9 +335,5 @@ final class JobRun {
       }
     }
     return null;
-  }
-
-  static SecretMasker masker(Map<String, String> secrets) {
-    return new SecretMasker(secrets.values());
   }
 }
