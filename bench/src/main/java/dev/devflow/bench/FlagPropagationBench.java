@@ -3,6 +3,7 @@ package dev.devflow.bench;
 import dev.devflow.cluster.Node;
 import dev.devflow.cluster.RunningNode;
 import dev.devflow.persistence.EmbeddedDatabase;
+import dev.devflow.persistence.secrets.MasterKey;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -83,8 +84,12 @@ public final class FlagPropagationBench {
         s.get((int) Math.ceil(s.size() * 0.99) - 1) / 1e6, s.get(s.size() - 1) / 1e6);
   }
 
+  /** Both nodes share the database from their own homes, so they share the key (as a cluster does). */
+  private static final String MASTER_KEY = MasterKey.generate().base64();
+
   private static Map<String, Object> options(Path home, EmbeddedDatabase db, int port, int seed) {
     Map<String, Object> o = new HashMap<>();
+    o.put("devflow.secrets.master-key", MASTER_KEY);
     o.put("devflow.home", home.toString());
     o.put("devflow.http.port", 0);
     o.put("devflow.cluster.port", port);

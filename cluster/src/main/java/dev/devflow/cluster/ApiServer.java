@@ -5,6 +5,9 @@ import dev.devflow.actors.repo.GitMaintenance;
 import dev.devflow.actors.flag.experiment.ExposureRecorder;
 import dev.devflow.http.AnalyticsRoutes;
 import dev.devflow.http.ApiRoutes;
+import dev.devflow.http.AuditLog;
+import dev.devflow.http.AuditRoutes;
+import dev.devflow.http.AuthFailures;
 import dev.devflow.http.Authenticator;
 import dev.devflow.http.ClusterMetrics;
 import dev.devflow.http.FeedRoutes;
@@ -14,6 +17,7 @@ import dev.devflow.http.HttpMetrics;
 import dev.devflow.http.HttpServer;
 import dev.devflow.http.PipelineRoutes;
 import dev.devflow.http.RepoRoutes;
+import dev.devflow.http.SecretRoutes;
 import dev.devflow.http.ServiceRoutes;
 import dev.devflow.http.TenantRoutes;
 import dev.devflow.http.UnleashRoutes;
@@ -46,7 +50,8 @@ final class ApiServer {
   static CompletionStage<Integer> start(
       ActorSystem<?> system, NodeSettings settings, NodeServices node, String adminTokenHash) {
     Authenticator auth = new Authenticator(
-        system, adminHash(system, node, adminTokenHash)::get, settings.tokenCacheTtl(), settings.askTimeout());
+        system, adminHash(system, node, adminTokenHash)::get, settings.tokenCacheTtl(), settings.askTimeout(),
+        new AuthFailures(settings.authFailures()), new AuditLog(node.audit(), node.blocking()));
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
     ClusterMetrics.register(registry, system, NodeServices.ENTITY_TYPES);
@@ -90,6 +95,9 @@ final class ApiServer {
         sdkInstances, AnalyticsRoutes.unleashMetrics(analytics), evaluation, settings.feed().routes(), maxBody);
     PipelineRoutes pipelines = new PipelineRoutes(system, auth, node.pipelines(), node.git(), node.jobLogs(),
         node.blocking(), maxBody, ask);
+    SecretRoutes secrets = new SecretRoutes(system, auth, node.secrets(), () -> List.copyOf(node.jobSecrets().system().keySet()),
+        settings.secrets().maxValueBytes(), maxBody, ask);
+    AuditRoutes audit = new AuditRoutes(system, auth);
     GitRoutes git = new GitRoutes(system, auth, node.git(), maintenance, ask, settings.maxPushBytes(),
         settings.gitRequestTimeout());
     return HttpServer.start(
@@ -98,8 +106,8 @@ final class ApiServer {
             settings.httpPort(),
             ApiRoutes.of(metrics, service, tenants,
                 List.of(repos::route, pipelines::route, feed::route, webhooks::route, flags::route,
-                    analyticsRoutes::route),
-                List.of(git.route(), unleash.route(), pipelines.runners())),
+                    analyticsRoutes::route, secrets::route, audit::route),
+                List.of(git.route(), unleash.route(), pipelines.runners(), audit.clusterRoute())),
             settings.drainTimeout())
         .thenApply(binding -> binding.localAddress().getPort());
   }

@@ -11,13 +11,12 @@ import java.util.Map;
 
 /**
  * The {@code devflow.ci { }} settings: queue leases and retries, per-plan concurrency, the log
- * cap, and this node's runner (used when it has the runner role); plus the system-tier secrets
- * jobs receive ({@code devflow.secrets.system}).
+ * cap, and this node's runner (used when it has the runner role).
  */
 record CiConfig(
     int maxRetries, Duration leaseTimeout, Map<String, Integer> concurrentJobs, long logCap,
     Map<String, String> labelAliases, String runnerName, List<String> runnerLabels, int runnerSlots,
-    Path runnerWorkDir, Duration runnerHeartbeat, Map<String, String> systemSecrets) {
+    Path runnerWorkDir, Duration runnerHeartbeat) {
 
   static CiConfig from(Config devflow, Path home) {
     Config c = devflow.getConfig("ci");
@@ -39,11 +38,6 @@ record CiConfig(
         .filter(s -> !s.isEmpty()).toList();
     String workDir = r.getString("work-dir");
     String name = r.getString("name");
-    Map<String, String> secrets = new LinkedHashMap<>();
-    Config system = devflow.getConfig("secrets.system");
-    for (Map.Entry<String, ConfigValue> e : system.root().entrySet()) {
-      secrets.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
-    }
     return new CiConfig(
         c.getInt("max-retries"),
         c.getDuration("lease-timeout"),
@@ -54,8 +48,7 @@ record CiConfig(
         labels,
         slots,
         workDir.isBlank() ? home.resolve("runner") : Path.of(workDir).toAbsolutePath().normalize(),
-        r.getDuration("heartbeat"),
-        secrets);
+        r.getDuration("heartbeat"));
   }
 
   /** Concurrent jobs a tenant on {@code plan} may run. */

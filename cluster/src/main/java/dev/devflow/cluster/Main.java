@@ -1,6 +1,7 @@
 package dev.devflow.cluster;
 
 import dev.devflow.persistence.Database;
+import dev.devflow.persistence.secrets.SecretStore;
 import dev.devflow.persistence.DatabaseUnreachableException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -58,12 +59,12 @@ public final class Main implements Runnable {
    * @return the bound HTTP port, or 0 when the node has no api role
    */
   public static CompletionStage<Integer> init(
-      ActorSystem<?> system, NodeSettings settings, Database db, String adminTokenHash) {
+      ActorSystem<?> system, NodeSettings settings, Database db, SecretStore secrets, String adminTokenHash) {
     Cluster cluster = Cluster.get(system);
     if (settings.seeds().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    NodeServices node = NodeServices.start(system, settings, db);
+    NodeServices node = NodeServices.start(system, settings, db, secrets);
     if (!settings.hasRole("api")) {
       return CompletableFuture.completedFuture(0);
     }

@@ -6,6 +6,7 @@ import dev.devflow.persistence.Database;
 import dev.devflow.persistence.DatabaseSettings;
 import dev.devflow.persistence.EmbeddedDatabase;
 import dev.devflow.persistence.Migrations;
+import dev.devflow.persistence.secrets.SecretStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -17,7 +18,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Starts one DevFlow node: database (embedded or external), migrations, admin token, actor system,
+ * Starts one DevFlow node: database (embedded or external), migrations, admin token, master key,
+ * actor system,
  * then {@link Main#init}. The returned {@link RunningNode} owns everything it started and releases
  * it, embedded PostgreSQL last, once the actor system has terminated.
  */
@@ -57,6 +59,7 @@ public final class Node {
       Migrations.migrate(db);
       AdminTokenBootstrap.Outcome admin =
           AdminTokenBootstrap.run(new AdminTokenStore(db), settings.adminToken(), settings.home());
+      SecretStore secrets = MasterKeyBootstrap.run(settings.secrets(), db);
 
       Map<String, Object> runtime = new HashMap<>();
       runtime.put("devflow.db.url", dbSettings.url());
@@ -74,7 +77,7 @@ public final class Node {
       EmbeddedDatabase ownedPg = embedded;
       system.getWhenTerminated().whenComplete((done, error) -> node.releaseResources(ownedDb, ownedPg));
       try {
-        Main.init(system, settings, db, admin.hash()).whenComplete((port, error) -> {
+        Main.init(system, settings, db, secrets, admin.hash()).whenComplete((port, error) -> {
           if (error != null) {
             node.startFailed(error);
           } else {

@@ -10,13 +10,15 @@ import dev.devflow.actors.pipeline.PipelineStarter;
 import dev.devflow.actors.pipeline.PipelineTrigger;
 import dev.devflow.actors.pipeline.RepoPipelines;
 import dev.devflow.actors.repo.GitStorage;
-import dev.devflow.actors.runner.JobSecrets;
 import dev.devflow.actors.runner.Runner;
 import dev.devflow.actors.repo.Repo;
+import dev.devflow.actors.secrets.TieredSecrets;
 import dev.devflow.actors.tenant.Plan;
 import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.actors.webhook.WebhookDispatcher;
 import dev.devflow.persistence.Database;
+import dev.devflow.persistence.audit.AuditStore;
+import dev.devflow.persistence.secrets.SecretStore;
 import dev.devflow.persistence.ci.JobLogStore;
 import dev.devflow.persistence.feed.FeedStore;
 import dev.devflow.persistence.feed.JournalTail;
@@ -40,7 +42,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  */
 record NodeServices(
     Database db, GitStorage git, FeedStore feedStore, FeedHub feedHub, FlagCatalog flags, WebhookStore webhookStore,
-    ActorRef<WebhookDispatcher.Command> webhooks, PipelineStarter pipelines, JobLogStore jobLogs, Executor blocking) {
+    ActorRef<WebhookDispatcher.Command> webhooks, PipelineStarter pipelines, JobLogStore jobLogs, SecretStore secrets,
+    TieredSecrets jobSecrets, AuditStore audit, Executor blocking) {
 
   /** Every sharded entity type (for metrics and readiness). */
   static final List<EntityTypeKey<?>> ENTITY_TYPES =
@@ -50,7 +53,7 @@ record NodeServices(
   /** How often the flag catalog re-reads the newest flag entries, in case the hub missed a batch. */
   private static final Duration FLAG_RELOAD = Duration.ofSeconds(30);
 
-  static NodeServices start(ActorSystem<?> system, NodeSettings settings, Database db) {
+  static NodeServices start(ActorSystem<?> system, NodeSettings settings, Database db, SecretStore secrets) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     GitStorage git = new GitStorage(settings.gitRoot());
     Tenant.init(system);
@@ -96,10 +99,13 @@ record NodeServices(
     PipelineStarter pipelines = new PipelineStarter(system, git, blocking);
     PipelineTrigger.init(system, "core", feedStore, feedHub, pipelines, blocking);
     JobLogStore jobLogs = new JobLogStore(db);
+    AuditStore audit = new AuditStore(db);
+    TieredSecrets jobSecrets = new TieredSecrets(settings.secrets().sources(), secrets, audit);
     if (settings.hasRole("runner")) {
       Runner.start(system, new Runner.Settings(ci.runnerName(), ci.runnerLabels(), ci.runnerSlots(), ci.runnerWorkDir(),
-          git, jobLogs, ci.logCap(), JobSecrets.of(ci.systemSecrets()), ci.runnerHeartbeat()));
+          git, jobLogs, ci.logCap(), jobSecrets, ci.runnerHeartbeat()));
     }
-    return new NodeServices(db, git, feedStore, feedHub, flags, webhookStore, webhooks, pipelines, jobLogs, blocking);
+    return new NodeServices(db, git, feedStore, feedHub, flags, webhookStore, webhooks, pipelines, jobLogs, secrets,
+        jobSecrets, audit, blocking);
   }
 }

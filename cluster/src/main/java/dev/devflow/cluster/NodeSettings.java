@@ -1,6 +1,7 @@
 package dev.devflow.cluster;
 
 import com.typesafe.config.Config;
+import dev.devflow.http.AuthFailureLimit;
 import dev.devflow.persistence.DatabaseSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,9 @@ public record NodeSettings(
     Duration gitRequestTimeout,
     Duration tokenCacheTtl,
     FeedConfig feed,
-    CiConfig ci) {
+    CiConfig ci,
+    SecretsConfig secrets,
+    AuthFailureLimit authFailures) {
 
   public static final Set<String> KNOWN_ROLES = Set.of("api", "core", "runner", "runtime");
 
@@ -76,7 +79,10 @@ public record NodeSettings(
         c.getDuration("git.request-timeout"),
         c.getDuration("auth.token-cache-ttl"),
         FeedConfig.from(c),
-        CiConfig.from(c, home));
+        CiConfig.from(c, home),
+        SecretsConfig.from(c, home),
+        new AuthFailureLimit(c.getInt("http.auth-failures.max"), c.getDuration("http.auth-failures.window"),
+            c.getDuration("http.auth-failures.max-backoff")));
   }
 
   public boolean embeddedDatabase() {

@@ -45,7 +45,8 @@ final class ExternalDbNodes {
         "--db-user", db.settings().user(), "--db-password", db.settings().password(),
         "--home", dir.resolve(name).toString()));
     args.addAll(List.of(extra));
-    return TestProcesses.devflow(Map.of("DEVFLOW_GIT_ROOT", gitRoot.toString()), dir.resolve(name + ".log"),
+    return TestProcesses.devflow(Map.of("DEVFLOW_GIT_ROOT", gitRoot.toString(), "DEVFLOW_MASTER_KEY", TestNodes.MASTER_KEY),
+        dir.resolve(name + ".log"),
         args.toArray(String[]::new));
   }
 

@@ -3,18 +3,25 @@ package dev.devflow.http;
 import dev.devflow.actors.Names;
 import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Role;
+import dev.devflow.persistence.audit.AuditEntry;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Complete;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.server.RouteResult;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
@@ -52,9 +59,16 @@ public abstract class ApiDirectives extends AllDirectives {
       HttpChallenge challenge,
       String missing,
       Function<Principal, Route> inner) {
-    return optionalHeaderValueByName(
+    return remoteAddress(address -> optionalHeaderValueByName(
         "Authorization",
         header -> {
+          Optional<Duration> wait = authenticator.failures().waitFor(address);
+          if (wait.isPresent()) {
+            long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+            return complete(Problems.response(429, "too-many-failed-logins", "Too Many Requests",
+                    "too many failed authentications from " + address + "; try again in " + seconds + " s")
+                .addHeader(RetryAfter.create(seconds)));
+          }
           Optional<String> token = header.flatMap(tokenOf);
           if (token.isEmpty()) {
             return unauthorized(challenge, missing);
@@ -65,9 +79,46 @@ public abstract class ApiDirectives extends AllDirectives {
                 if (result.isFailure()) {
                   return completeProblem(Problems.of(result.failed().get()));
                 }
-                return result.get().map(inner).orElseGet(() -> unauthorized(challenge, "invalid or revoked token"));
+                return result.get().map(inner).orElseGet(() -> {
+                  authenticator.failures().failed(address);
+                  return unauthorized(challenge, "invalid or revoked token");
+                });
               });
-        });
+        }));
+  }
+
+  /**
+   * The connection's peer address (never X-Forwarded-For, which the caller chooses), or null
+   * when the server does not know it.
+   */
+  protected Route remoteAddress(Function<String, Route> inner) {
+    return extractRequest(request -> inner.apply(request.getAttribute(AttributeKeys.remoteAddress)
+        .flatMap(r -> r.getAddress().map(InetAddress::getHostAddress))
+        .orElse(null)));
+  }
+
+  /**
+   * Records the action in the audit log once the inner route has answered (before the response
+   * leaves), with its outcome: denied by the tenant check, refused as bad input, done. An attempt
+   * on a tenant the caller may not see is logged in the caller's own tenant, not the target's.
+   *
+   * @param resource the object acted on, relative to the tenant ({@code repos/web}, {@code secrets/X})
+   */
+  protected Route audited(Principal p, String tenant, String action, String resource, Supplier<Route> inner) {
+    String logTenant = tenant == null || p.canSee(tenant) ? tenant : p.tenant();
+    String what = logTenant != null && logTenant.equals(tenant) || tenant == null ? resource
+        : "tenants/" + tenant + "/" + resource;
+    return remoteAddress(address -> mapRouteResultFuture(
+        future -> future.handle((result, error) -> {
+          int status = error != null ? Problems.of(error).status()
+              : result instanceof Complete c ? c.getResponse().status().intValue() : 404;
+          return authenticator.audit()
+              .record(AuditEntry.of(logTenant, p.tokenId(), p.tokenName(), action, what, address, status))
+              .thenCompose(done -> error == null
+                  ? CompletableFuture.completedFuture(result)
+                  : CompletableFuture.<RouteResult>failedFuture(error));
+        }).thenCompose(f -> f),
+        inner));
   }
 
   /**

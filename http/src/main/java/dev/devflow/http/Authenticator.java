@@ -20,6 +20,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * that did not handle the revocation (default 500 ms, under the 1 s promise) while most requests
  * never leave the node. The admin token is compared with the hash the node read at start.
  *
+ * <p>It also holds what routes need around a principal: the per-address back-off for failed
+ * authentication ({@link AuthFailures}) and the audit log ({@link AuditLog}).
+ *
  * <p>Thread-safe.
  */
 public final class Authenticator {
@@ -33,10 +36,15 @@ public final class Authenticator {
   private final Duration askTimeout;
   private final long ttlNanos;
   private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+  private final AuthFailures failures;
+  private final AuditLog audit;
 
   public Authenticator(
-      ActorSystem<?> system, Supplier<String> adminTokenHash, Duration ttl, Duration askTimeout) {
+      ActorSystem<?> system, Supplier<String> adminTokenHash, Duration ttl, Duration askTimeout, AuthFailures failures,
+      AuditLog audit) {
     this.sharding = ClusterSharding.get(system);
+    this.failures = failures;
+    this.audit = audit;
     this.adminTokenHash = adminTokenHash;
     this.ttlNanos = ttl.toNanos();
     this.askTimeout = askTimeout;
@@ -75,6 +83,14 @@ public final class Authenticator {
               cache.put(p.hash(), new Cached(principal, System.nanoTime() + ttlNanos));
               return principal;
             });
+  }
+
+  public AuthFailures failures() {
+    return failures;
+  }
+
+  public AuditLog audit() {
+    return audit;
   }
 
   /** Forgets cached answers for a tenant's token at once (the node that revoked it). */

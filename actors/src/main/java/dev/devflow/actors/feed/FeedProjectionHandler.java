@@ -123,7 +123,7 @@ final class FeedProjectionHandler {
     return data;
   }
 
-  /** Plans, because nodes gate flags on them; tokens never reach the feed. */
+  /** Plans, because nodes gate flags on them, and secret changes; tokens never reach the feed. */
   private static List<FeedDraft> tenant(long ordering, String tenant, Object event) {
     if (event instanceof Tenant.TenantCreated e) {
       ObjectNode data = base(tenant, e.at()).put("displayName", e.displayName()).put("plan", e.plan().id());
@@ -132,6 +132,16 @@ final class FeedProjectionHandler {
     if (event instanceof Tenant.PlanChanged e) {
       ObjectNode data = base(tenant, e.at()).put("plan", e.to().id()).put("previousPlan", e.from().id());
       return List.of(new FeedDraft(ordering, 0, tenant, "plan.changed", data.toString(), e.at(), tenant));
+    }
+    if (event instanceof Tenant.SecretChanged e) {
+      ObjectNode data = base(tenant, e.at()).put("name", e.name())
+          .put("tier", e.repo().isEmpty() ? "tenant" : "repository")
+          .put("action", e.deleted() ? "deleted" : "put")
+          .put("by", e.byName());
+      if (!e.repo().isEmpty()) {
+        data.put("repo", e.repo());
+      }
+      return List.of(new FeedDraft(ordering, 0, tenant, "secret.changed", data.toString(), e.at()));
     }
     return List.of();
   }

@@ -102,14 +102,24 @@ final class JobExecution implements Runnable {
   }
 
   private JobRun.Result execute(Pipeline.JobWork work, Path dir) {
-    Map<String, String> secrets = settings.secrets().forJob(work.info().tenant(), work.info().repo());
     String logId = work.info().pipelineId() + "/" + work.key();
+    Map<String, String> secrets = Map.of();
+    String secretsError = null;
+    try {
+      secrets = settings.secrets().forJob(work.info().tenant(), work.info().repo(), logId + "#" + work.attempt());
+    } catch (RuntimeException e) {
+      secretsError = "cannot read the job's secrets: " + e.getMessage();
+    }
     try (JobLog jobLog = new JobLog(settings.logs(), logId, work.attempt(), new SecretMasker(secrets.values()),
         settings.logCap())) {
       ScheduledFuture<?> flusher = TIMERS.scheduleWithFixedDelay(jobLog::flush, 200, 200, TimeUnit.MILLISECONDS);
       ScheduledFuture<?> timeout = null;
       try {
         jobLog.notice("Runner " + settings.name() + ", attempt " + work.attempt());
+        if (secretsError != null) {
+          jobLog.notice("Error: " + secretsError);
+          return new JobRun.Result(Status.FAILED, Map.of(), secretsError, false);
+        }
         Path workspace = dir.resolve("workspace");
         Path temp = dir.resolve("temp");
         Files.createDirectories(temp);

@@ -45,7 +45,7 @@ public final class Tenant
   // ---- commands ----------------------------------------------------------------------------
 
   public sealed interface Command extends CrossNodeMessage
-      permits Create, Get, Update, IssueToken, ListTokens, RevokeToken, Authenticate {}
+      permits Create, Get, Update, IssueToken, ListTokens, RevokeToken, RecordSecretChange, Authenticate {}
 
   public record Create(String displayName, Plan plan, ActorRef<StatusReply<Summary>> replyTo)
       implements Command {}
@@ -65,6 +65,16 @@ public final class Tenant
       implements Command {}
 
   /** Checks a token by id and hash; never persists anything. */
+  /**
+   * Records that a secret was stored or deleted (by the node that wrote the encrypted table), so
+   * the change reaches the feed as {@code secret.changed}. Never carries the value.
+   *
+   * @param repo empty for the tenant tier
+   */
+  public record RecordSecretChange(
+      String repo, String name, boolean deleted, String byTokenId, String byName, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
   public record Authenticate(String tokenId, String tokenHash, ActorRef<AuthResult> replyTo)
       implements Command {}
 
@@ -89,7 +99,7 @@ public final class Tenant
   // ---- events ------------------------------------------------------------------------------
 
   public sealed interface Event extends StoredJson
-      permits TenantCreated, DisplayNameChanged, PlanChanged, TokenIssued, TokenRevoked {}
+      permits TenantCreated, DisplayNameChanged, PlanChanged, TokenIssued, TokenRevoked, SecretChanged {}
 
   /** Events written before displayName existed read with the name as display name. */
   public record TenantCreated(String name, String displayName, Plan plan, Instant at)
@@ -107,6 +117,10 @@ public final class Tenant
       implements Event {}
 
   public record TokenRevoked(String tokenId, Instant at) implements Event {}
+
+  /** A secret's metadata changed: the feed's {@code secret.changed}; the value is never here. */
+  public record SecretChanged(String repo, String name, boolean deleted, String byTokenId, String byName, Instant at)
+      implements Event {}
 
   // ---- state -------------------------------------------------------------------------------
 
@@ -189,6 +203,7 @@ public final class Tenant
         .onCommand(IssueToken.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(ListTokens.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(RevokeToken.class, (s, c) -> notFound(c.replyTo()))
+        .onCommand(RecordSecretChange.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(Authenticate.class, (s, c) -> Effect().reply(c.replyTo(), AuthResult.INVALID));
     b.forState(State::exists)
         .onCommand(
@@ -202,6 +217,9 @@ public final class Tenant
         .onCommand(IssueToken.class, this::onIssueToken)
         .onCommand(ListTokens.class, this::onListTokens)
         .onCommand(RevokeToken.class, this::onRevokeToken)
+        .onCommand(RecordSecretChange.class, (s, c) -> Effect()
+            .persist(new SecretChanged(c.repo(), c.name(), c.deleted(), c.byTokenId(), c.byName(), Instant.now()))
+            .thenReply(c.replyTo(), ns -> StatusReply.ack()))
         .onCommand(Authenticate.class, this::onAuthenticate);
     return b.build();
   }
@@ -301,6 +319,7 @@ public final class Tenant
                   e.tokenId(), new Token(e.tokenId(), e.name(), e.role(), e.tokenHash(), e.at(), null));
               return s.withTokens(tokens);
             })
+        .onEvent(SecretChanged.class, (s, e) -> s)
         .onEvent(
             TokenRevoked.class,
             (s, e) -> {

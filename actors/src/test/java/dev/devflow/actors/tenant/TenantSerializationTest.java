@@ -39,7 +39,8 @@ class TenantSerializationTest {
           "PlanChanged.v1", new Tenant.PlanChanged(Plan.FREE, Plan.ENTERPRISE, AT),
           "TokenIssued.v1",
               new Tenant.TokenIssued("a3c2ce73a031", "ci", Role.WRITE, "ab".repeat(32), AT),
-          "TokenRevoked.v1", new Tenant.TokenRevoked("a3c2ce73a031", AT));
+          "TokenRevoked.v1", new Tenant.TokenRevoked("a3c2ce73a031", AT),
+          "SecretChanged.v1", new Tenant.SecretChanged("web", "NPM_TOKEN", false, "a3c2ce73a031", "ci", AT));
 
   @AfterAll
   static void stop() {
@@ -87,6 +88,7 @@ class TenantSerializationTest {
             new Tenant.ListTokens(ref.unsafeUpcast()),
             new Tenant.RevokeToken("id1", ref.unsafeUpcast()),
             new Tenant.Authenticate("id1", "ab", ref.unsafeUpcast()),
+            new Tenant.RecordSecretChange("", "NPM_TOKEN", true, "id1", "ci", ref.unsafeUpcast()),
             new Tenant.Summary("acme", "Acme", Plan.ENTERPRISE, AT),
             info,
             new Tenant.IssuedToken(info, "dft_acme_id1_secret"),

@@ -39,6 +39,15 @@ public final class SecretStore {
     this.keys = source.load();
   }
 
+  /** The cluster's active master key id, empty before the first node registered one. */
+  public static Optional<String> activeKeyId(Database db) {
+    try (Connection c = db.dataSource().getConnection()) {
+      return activeKey(c, false);
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the master key id", e);
+    }
+  }
+
   /**
    * Start-up check: makes this node's newest key the cluster's if the database has none yet, and
    * refuses (changing nothing) when the database needs a key this node does not hold.
