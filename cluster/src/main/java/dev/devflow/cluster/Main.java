@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code devflow} command: {@code start} (one node, every role, embedded PostgreSQL), {@code
- * node} (a cluster member on an external PostgreSQL), {@code version}.
+ * node} (a cluster member on an external PostgreSQL), {@code runner}, {@code secrets}, {@code version}.
  *
  * <p>{@link #main} parses the command line; {@link #init} wires a started actor system (entities
  * by role, HTTP on the api role) and is what integration tests call through {@link Node#start}.
@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
     name = "devflow",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {Main.Start.class, Main.NodeCommand.class, Main.RunnerCommand.class, Main.VersionCommand.class},
+    subcommands = {Main.Start.class, Main.NodeCommand.class, Main.RunnerCommand.class, SecretsCommand.class,
+        Main.VersionCommand.class},
     description = "DevFlow: git hosting, CI/CD, deployments, feature flags and AI agents on one Pekko cluster.")
 public final class Main implements Runnable {
 

@@ -17,6 +17,7 @@ public final class RunningNode implements AutoCloseable {
 
   private final ActorSystem<Void> system;
   private final NodeSettings settings;
+  private final Database db;
   private final Optional<String> createdAdminToken;
   private final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
   private final CompletableFuture<Void> released = new CompletableFuture<>();
@@ -29,7 +30,13 @@ public final class RunningNode implements AutoCloseable {
       Optional<String> createdAdminToken) {
     this.system = system;
     this.settings = settings;
+    this.db = db;
     this.createdAdminToken = createdAdminToken;
+  }
+
+  /** The node's own connection pool (tools and tests inspect the database through it). */
+  public Database database() {
+    return db;
   }
 
   public ActorSystem<Void> system() {

@@ -12,7 +12,7 @@ import java.time.Duration;
 /** A small HTTP client for the API, as a script would use it. */
 final class Api {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 

@@ -96,9 +96,11 @@ public final class FlagRoutes extends ApiDirectives {
             post(() -> authenticated(p -> tenantScope(p, t, Role.READ, () ->
                 jsonBody(EvaluateBody.class, body -> evaluate(t, body))))))),
         pathPrefix(PathMatchers.segment(), key -> pathEnd(() -> label("/api/v1/tenants/{t}/flags/{key}", () -> concat(
-            put(() -> authenticated(p -> tenantScope(p, t, Role.WRITE, () -> define(t, key)))),
+            put(() -> authenticated(p -> audited(p, t, "flag.put", "flags/" + key, () ->
+                tenantScope(p, t, Role.WRITE, () -> define(t, key))))),
             get(() -> authenticated(p -> tenantScope(p, t, Role.READ, () -> one(t, key)))),
-            delete(() -> authenticated(p -> tenantScope(p, t, Role.WRITE, () -> archive(t, key))))))))));
+            delete(() -> authenticated(p -> audited(p, t, "flag.archive", "flags/" + key, () ->
+                tenantScope(p, t, Role.WRITE, () -> archive(t, key)))))))))));
   }
 
   private Route evaluate(String t, EvaluateBody body) {

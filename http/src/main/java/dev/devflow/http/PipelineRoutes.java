@@ -95,8 +95,9 @@ public final class PipelineRoutes extends ApiDirectives {
   private Route collection(String t, String r) {
     return label("/api/v1/tenants/{t}/repos/{r}/pipelines", () -> concat(
         get(() -> authenticated(p -> tenantScope(p, t, Role.READ, () -> withRepo(t, r, s -> list(t, r))))),
-        post(() -> authenticated(p -> tenantScope(p, t, Role.WRITE, () -> withRepo(t, r, s ->
-            jsonBody(RunBody.class, body -> run(t, r, s, body, p))))))));
+        post(() -> authenticated(p -> audited(p, t, "pipeline.run", "repos/" + r + "/pipelines", () ->
+            tenantScope(p, t, Role.WRITE, () -> withRepo(t, r, s ->
+                jsonBody(RunBody.class, body -> run(t, r, s, body, p)))))))));
   }
 
   private Route one(String t, String r, long n) {
@@ -104,7 +105,8 @@ public final class PipelineRoutes extends ApiDirectives {
         get(() -> authenticated(p -> tenantScope(p, t, Role.READ, () ->
             withPipeline(t, r, n, s -> completeJson(StatusCodes.OK, view(s)))))));
     Route cancel = label("/api/v1/tenants/{t}/repos/{r}/pipelines/{n}/cancel", () ->
-        post(() -> authenticated(p -> tenantScope(p, t, Role.WRITE, () -> cancel(t, r, n)))));
+        post(() -> authenticated(p -> audited(p, t, "pipeline.cancel", "repos/" + r + "/pipelines/" + n, () ->
+            tenantScope(p, t, Role.WRITE, () -> cancel(t, r, n))))));
     return concat(
         pathEnd(() -> pipeline),
         path("cancel", () -> cancel),

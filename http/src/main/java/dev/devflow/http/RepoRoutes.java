@@ -92,15 +92,18 @@ public final class RepoRoutes extends ApiDirectives {
 
   private Route collection(String t) {
     return concat(
-        post(() -> authenticated(p -> tenantScope(p, t, Role.WRITE, () -> create(t)))),
+        post(() -> authenticated(p -> audited(p, t, "repo.create", "repos", () ->
+            tenantScope(p, t, Role.WRITE, () -> create(t))))),
         get(() -> authenticated(p -> tenantScope(p, t, Role.READ, () -> list(t)))));
   }
 
   private Route one(String t, String r) {
     Route repo = label("/api/v1/tenants/{t}/repos/{r}", () -> concat(
         get(() -> readable(t, r, this::view)),
-        patch(() -> authenticated(p -> tenantScope(p, t, Role.ADMIN, () -> changeSettings(t, r)))),
-        delete(() -> authenticated(p -> tenantScope(p, t, Role.ADMIN, () -> delete(t, r))))));
+        patch(() -> authenticated(p -> audited(p, t, "repo.update", "repos/" + r, () ->
+            tenantScope(p, t, Role.ADMIN, () -> changeSettings(t, r))))),
+        delete(() -> authenticated(p -> audited(p, t, "repo.delete", "repos/" + r, () ->
+            tenantScope(p, t, Role.ADMIN, () -> delete(t, r)))))));
     Route commits = label("/api/v1/tenants/{t}/repos/{r}/commits", () -> get(() -> readable(t, r, s ->
         parameterOptional("ref", ref -> parameterOptional("limit", limit ->
             commits(t, r, ref.orElse(s.defaultBranch()), limit))))));

@@ -63,7 +63,8 @@ public final class TenantRoutes extends ApiDirectives {
         "tenants",
         () ->
             concat(
-                pathEnd(() -> label("/api/v1/tenants", () -> post(() -> authenticated(this::createTenant)))),
+                pathEnd(() -> label("/api/v1/tenants", () -> post(() -> authenticated(p ->
+                    audited(p, null, "tenant.create", "tenants", () -> createTenant(p)))))),
                 pathPrefix(
                     PathMatchers.segment(),
                     t ->
@@ -75,7 +76,8 @@ public final class TenantRoutes extends ApiDirectives {
                                         () ->
                                             concat(
                                                 get(() -> authenticated(p -> getTenant(p, t))),
-                                                patch(() -> authenticated(p -> updateTenant(p, t)))))),
+                                                patch(() -> authenticated(p ->
+                                                    audited(p, t, "tenant.update", "tenants/" + t, () -> updateTenant(p, t))))))),
                             pathPrefix(
                                 "tokens",
                                 () ->
@@ -86,14 +88,16 @@ public final class TenantRoutes extends ApiDirectives {
                                                     "/api/v1/tenants/{t}/tokens",
                                                     () ->
                                                         concat(
-                                                            post(() -> authenticated(p -> createToken(p, t))),
+                                                            post(() -> authenticated(p ->
+                                                                audited(p, t, "token.issue", "tokens", () -> createToken(p, t)))),
                                                             get(() -> authenticated(p -> listTokens(p, t)))))),
                                         path(
                                             PathMatchers.segment(),
                                             id ->
                                                 label(
                                                     "/api/v1/tenants/{t}/tokens/{id}",
-                                                    () -> delete(() -> authenticated(p -> revokeToken(p, t, id)))))))))));
+                                                    () -> delete(() -> authenticated(p -> audited(p, t, "token.revoke", "tokens/" + id,
+                                                        () -> revokeToken(p, t, id))))))))))));
   }
 
   private Route createTenant(Principal p) {

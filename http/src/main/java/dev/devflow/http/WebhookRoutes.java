@@ -63,16 +63,20 @@ public final class WebhookRoutes extends ApiDirectives {
                 list -> completeJson(StatusCodes.OK, Map.of("items", list.stream().map(WebhookRoutes::view).toList()))))))),
         pathPrefix(PathMatchers.segment(), name -> concat(
             pathEnd(() -> label("/api/v1/tenants/{t}/webhooks/{name}", () -> concat(
-                put(() -> admin(t, () -> put(t, name))),
+                put(() -> audited(t, "webhook.put", "webhooks/" + name, () -> put(t, name))),
                 get(() -> admin(t, () -> completeAsync(blocking(() -> store.get(t, name)),
                     hook -> completeJson(StatusCodes.OK, view(found(t, name, hook)))))),
-                delete(() -> admin(t, () -> delete(t, name)))))),
+                delete(() -> audited(t, "webhook.delete", "webhooks/" + name, () -> delete(t, name)))))),
             path("deliveries", () -> label("/api/v1/tenants/{t}/webhooks/{name}/deliveries", () ->
                 get(() -> admin(t, () -> deliveries(t, name)))))))));
   }
 
   private Route admin(String t, java.util.function.Supplier<Route> inner) {
     return authenticated(p -> tenantScope(p, t, Role.ADMIN, inner));
+  }
+
+  private Route audited(String t, String action, String resource, java.util.function.Supplier<Route> inner) {
+    return authenticated(p -> audited(p, t, action, resource, () -> tenantScope(p, t, Role.ADMIN, inner)));
   }
 
   private Route put(String t, String name) {
