@@ -25,10 +25,14 @@ public record Keyring(List<MasterKey> keys) {
   /** Parses keys separated by commas or new lines; blank entries and # comment lines are skipped. */
   public static Keyring parse(String text) {
     List<MasterKey> keys = new ArrayList<>();
-    for (String line : text.split("[,\\n]")) {
-      String t = line.trim();
-      if (!t.isEmpty() && !t.startsWith("#")) {
-        keys.add(MasterKey.parse(t));
+    for (String line : text.split("\n")) {
+      if (line.trim().startsWith("#")) {
+        continue;
+      }
+      for (String entry : line.split(",")) {
+        if (!entry.isBlank()) {
+          keys.add(MasterKey.parse(entry));
+        }
       }
     }
     if (keys.isEmpty()) {
