@@ -114,6 +114,12 @@ class AuthMatrixTest {
       }
       assertEquals(403, api.call(c.method(), c.path(), acmeRunner, c.body()).status(), c + " as runner");
     }
+    // The runner role is for runners only: Unleash SDK routes refuse it too (the token selects
+    // the tenant there, so they are not in the tenant route list).
+    for (String path : List.of("/api/client/features", "/api/frontend")) {
+      assertEquals(403, api.call("GET", path, acmeRunner, null).status(), path + " as runner");
+      assertEquals(200, api.call("GET", path, acmeRead, null).status(), path + " as read");
+    }
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.devflow.http;
 
+import dev.devflow.actors.tenant.Role;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -154,9 +155,17 @@ public final class UnleashRoutes extends ApiDirectives {
             .filter(t -> !t.isEmpty()),
         HttpChallenge.create("Bearer", "DevFlow"),
         "missing token (Unleash SDKs send it as the Authorization header)",
-        p -> p.clusterAdmin()
-            ? completeProblem(ProblemException.forbidden("Unleash SDKs use a tenant token, not the cluster admin token").problem())
-            : seen(p.tenant(), () -> inner.apply(p.tenant())));
+        p -> {
+          if (p.clusterAdmin()) {
+            return completeProblem(
+                ProblemException.forbidden("Unleash SDKs use a tenant token, not the cluster admin token").problem());
+          }
+          // A runner token is for runners only (API.md): it reads no flags.
+          if (!p.has(Role.READ)) {
+            return completeProblem(ProblemException.forbidden("this needs a token with role read").problem());
+          }
+          return seen(p.tenant(), () -> inner.apply(p.tenant()));
+        });
   }
 
   /** Records the SDK's identifying headers (in the background; never delays the answer). */
