@@ -24,17 +24,17 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -126,6 +126,10 @@ class RouteIsolationTest {
   /** Acme's flag: enabled for everyone, so any leak through the Unleash APIs would show it. */
   static final String ACME_FLAG = "secret-launch";
   static final String OTHER_FLAG = "other-flag";
+  static final String ON_FOR_EVERYONE = "{\"enabled\":true,\"strategies\":[{\"name\":\"default\"}]}";
+
+  /** Acme's repository over git smart HTTP. */
+  static final String ACME_GIT = "/git/acme/vault.git";
 
   // ---------------------------------------------------------------------------------------------
   // Fixtures
@@ -152,7 +156,8 @@ class RouteIsolationTest {
       "t", "ghost-tenant", "r", "ghost-repo", "n", "999", "job", "ghost-job", "key", "ghost-flag",
       "name", "ghost-name", "id", "0123456789ab", "path", "ghost.txt");
 
-  static final RouteScanner.Scan SCAN = RouteScanner.scan(httpSources());
+  static final RouteScanner.Scan SCAN = RouteScanner.scan(httpSources(), GHOSTS.keySet());
+
   /**
    * Secrets (path → route): created where the route answers. They landed while this test was
    * written; a 404 at start is accepted only while the scanner does not find the route either.
@@ -209,10 +214,8 @@ class RouteIsolationTest {
     pushedSha = GitInteropTest.ok(work, "rev-parse", "HEAD").output().trim();
 
     // {key}: acme's flag, on for everyone; the attacker has a flag of its own (positive control).
-    created(send("PUT", "/api/v1/tenants/acme/flags/" + ACME_FLAG, bearer(acmeWrite),
-        "{\"enabled\":true,\"strategies\":[{\"name\":\"default\"}]}"));
-    created(send("PUT", "/api/v1/tenants/other/flags/" + OTHER_FLAG, bearer(otherAdmin),
-        "{\"enabled\":true,\"strategies\":[{\"name\":\"default\"}]}"));
+    created(send("PUT", "/api/v1/tenants/acme/flags/" + ACME_FLAG, bearer(acmeWrite), ON_FOR_EVERYONE));
+    created(send("PUT", "/api/v1/tenants/other/flags/" + OTHER_FLAG, bearer(otherAdmin), ON_FOR_EVERYONE));
 
     // {name}: a webhook to a public documentation address for an event this test never causes,
     // so its delivery log stays empty (and nothing leaves the machine).
@@ -257,14 +260,15 @@ class RouteIsolationTest {
   @Test
   @Order(1)
   void theScannerFindsEveryRouteWithAMethodAndFixtures() {
-    assertTrue(SCAN.problems().isEmpty(), "route discovery:\n  " + String.join("\n  ", SCAN.problems()));
+    assertNone(SCAN.problems(), "route discovery");
     Set<String> found = SCAN.routes().stream().map(RouteScanner.Route::key).collect(Collectors.toSet());
     for (String expected : List.of("POST /api/v1/tenants/{t}/repos", "DELETE /api/v1/tenants/{t}/tokens/{id}",
         "GET /api/v1/tenants/{t}/repos/{r}/pipelines/{n}/jobs/{job}/log", "PUT /api/v1/tenants/{t}/flags/{key}",
         "GET /health/alive", "POST /git/{t}/{r}.git/git-receive-pack", "GET /api/client/features")) {
       assertTrue(found.contains(expected), "the scanner missed " + expected + "; it found " + new TreeSet<>(found));
     }
-    assertTrue(tenantRoutes().size() >= 30, "only " + tenantRoutes().size() + " tenant routes found: " + found);
+    int tenantRoutes = tenantRoutes().size();
+    assertTrue(tenantRoutes >= 30, "only " + tenantRoutes + " tenant routes found: " + found);
     for (String exception : READ_LEVEL_WRITES.keySet()) {
       assertTrue(found.contains(exception), "READ_LEVEL_WRITES names " + exception + ", which no longer exists");
     }
@@ -301,7 +305,7 @@ class RouteIsolationTest {
         }
         """;
     RouteScanner.Scan scan = new RouteScanner.Scan(new ArrayList<>(), new ArrayList<>());
-    RouteScanner.scanSource("X.java", src, scan);
+    RouteScanner.scanSource("X.java", src, GHOSTS.keySet(), scan);
     assertEquals(List.of("GET /a/{t}", "DELETE /a/{t}", "POST /b", "PUT /b", "GET /d", "PATCH /e/{nofixture}"),
         scan.routes().stream().map(RouteScanner.Route::key).toList());
     assertEquals(2, scan.problems().size(), scan.problems().toString());
@@ -314,7 +318,7 @@ class RouteIsolationTest {
   @Test
   @Order(10)
   void anotherTenantsAdminTokenGets404OnEveryTenantRoute() {
-    assertNone(sweep("attacker", RouteIsolationTest::attackerSweep),
+    assertNone(Sweep.ATTACKER.offenders(),
         "tenant routes that do not answer another tenant's admin token as API.md says (404, existence not revealed)");
   }
 
@@ -322,14 +326,14 @@ class RouteIsolationTest {
   @Test
   @Order(11)
   void rolesTooWeakGet403() {
-    assertNone(sweep("weak", RouteIsolationTest::weakTokenSweep), "tenant routes that do not answer a weak role with 403");
+    assertNone(Sweep.WEAK.offenders(), "tenant routes that do not answer a weak role with 403");
   }
 
   /** (c) No token, or one that is not valid: 401 with a challenge, also before a malformed body. */
   @Test
   @Order(12)
   void withoutAValidTokenEveryTenantRouteIs401() {
-    assertNone(sweep("unauthenticated", RouteIsolationTest::unauthenticatedSweep),
+    assertNone(Sweep.UNAUTHENTICATED.offenders(),
         "tenant routes that do not answer 401 without a valid token");
   }
 
@@ -337,7 +341,7 @@ class RouteIsolationTest {
   @Test
   @Order(13)
   void routesOutsideTheTenantTreeKeepTenantsApart() {
-    assertNone(sweep("non-tenant", RouteIsolationTest::nonTenantSweep), "routes outside " + TENANT_TREE);
+    assertNone(Sweep.NON_TENANT.offenders(), "routes outside " + TENANT_TREE);
   }
 
   /** After every attack above, every GET of acme answers exactly as before. */
@@ -345,10 +349,9 @@ class RouteIsolationTest {
   @Order(100)
   void nothingChangedForTheVictim() throws Exception {
     // Run the attacks even when this method runs alone (the sweeps run once and are remembered).
-    sweep("attacker", RouteIsolationTest::attackerSweep);
-    sweep("weak", RouteIsolationTest::weakTokenSweep);
-    sweep("unauthenticated", RouteIsolationTest::unauthenticatedSweep);
-    sweep("non-tenant", RouteIsolationTest::nonTenantSweep);
+    for (Sweep sweep : Sweep.values()) {
+      sweep.offenders();
+    }
     List<String> notReadable = before.entrySet().stream().filter(e -> !e.getValue().startsWith("200 "))
         .map(e -> e.getKey() + " answers acme's admin token with " + brief(e.getValue())
             + " (a wrong fixture would make every 404 above meaningless)")
@@ -399,18 +402,18 @@ class RouteIsolationTest {
     List<String> off = new ArrayList<>();
     for (RouteScanner.Route rt : tenantRoutes()) {
       String path = path(rt, FIXTURES);
+      String body = bodyFor(rt);
       if (READ_LEVEL_WRITES.containsKey(rt.key())) {
-        Resp r = send(rt.method(), path, bearer(acmeRead), bodyFor(rt));
+        Resp r = send(rt.method(), path, bearer(acmeRead), body);
         if (r.status() == 401 || r.status() == 403 || r.status() >= 500) {
           off.add(rt.key() + ": listed in READ_LEVEL_WRITES, but a read token got " + r.brief());
         }
       } else if (WRITE_METHODS.contains(rt.method())) {
-        expectProblem(off, rt.key() + " with acme's read token", send(rt.method(), path, bearer(acmeRead), bodyFor(rt)),
-            403);
+        expectProblem(off, rt.key() + " with acme's read token", send(rt.method(), path, bearer(acmeRead), body), 403);
       }
       if (!RUNNER_ROUTES.contains(rt.key())) {
-        expectProblem(off, rt.key() + " with acme's runner token",
-            send(rt.method(), path, bearer(acmeRunner), bodyFor(rt)), 403);
+        expectProblem(off, rt.key() + " with acme's runner token", send(rt.method(), path, bearer(acmeRunner), body),
+            403);
       }
     }
     return off;
@@ -475,8 +478,9 @@ class RouteIsolationTest {
     Map<String, Check> m = new LinkedHashMap<>();
     // Probes for load balancers and Prometheus: no token, and nothing about any tenant in them
     // (request metrics are labelled with route templates, never raw paths).
-    m.put("GET /health/alive", off -> expectStatus(off, "GET /health/alive", send("GET", "/health/alive", null, null), 200));
-    m.put("GET /health/ready", off -> expectStatus(off, "GET /health/ready", send("GET", "/health/ready", null, null), 200));
+    for (String path : List.of("/health/alive", "/health/ready")) {
+      m.put("GET " + path, off -> expectStatus(off, "GET " + path, send("GET", path, null, null), 200));
+    }
     m.put("GET /metrics", off -> {
       Resp r = send("GET", "/metrics", null, null);
       expectStatus(off, "GET /metrics", r, 200);
@@ -491,42 +495,29 @@ class RouteIsolationTest {
     // AuditRoutes.clusterRoute likewise (403 "the cluster audit log needs the admin token").
     for (String path : List.of("/api/v1/cluster", "/api/v1/runners", "/api/v1/audit")) {
       m.put("GET " + path, off -> {
-        expectUnauthorized(off, "GET " + path + " without a token", send("GET", path, null, null), "Bearer");
-        expectProblem(off, "GET " + path + " with acme's admin token", send("GET", path, bearer(acmeAdmin), null), 403);
-        expectProblem(off, "GET " + path + " with other's admin token", send("GET", path, bearer(otherAdmin), null), 403);
+        clusterAdminOnly(off, "GET", path, null);
         expectStatus(off, "GET " + path + " with the cluster admin token (control)", send("GET", path, bearer(admin), null), 200);
       });
     }
     // Creating tenants: cluster admin only (TenantRoutes.createTenant: 403 for any tenant token).
     m.put("POST /api/v1/tenants", off -> {
-      String body = "{\"name\":\"evil-tenant\"}";
-      expectUnauthorized(off, "POST /api/v1/tenants without a token", send("POST", "/api/v1/tenants", null, body), "Bearer");
-      expectProblem(off, "POST /api/v1/tenants with acme's admin token",
-          send("POST", "/api/v1/tenants", bearer(acmeAdmin), body), 403);
-      expectProblem(off, "POST /api/v1/tenants with other's admin token",
-          send("POST", "/api/v1/tenants", bearer(otherAdmin), body), 403);
+      clusterAdminOnly(off, "POST", "/api/v1/tenants", "{\"name\":\"evil-tenant\"}");
       expectStatus(off, "evil-tenant must not exist", send("GET", "/api/v1/tenants/evil-tenant", bearer(admin), null), 404);
     });
     // git smart HTTP: Basic auth with the token as password (GitRoutes.repository). Another
     // tenant's token: 404 (acme's repository is private); none or invalid: 401 asking for Basic;
     // a read token pushing: 403.
-    String repo = "/git/acme/vault.git";
     m.put("GET /git/{t}/{r}.git/info/refs", off -> {
-      gitChecks(off, "GET", repo + "/info/refs?service=git-upload-pack", false);
-      gitChecks(off, "GET", repo + "/info/refs?service=git-receive-pack", true);
+      gitChecks(off, "GET", "/info/refs?service=git-upload-pack", false);
+      gitChecks(off, "GET", "/info/refs?service=git-receive-pack", true);
       gitCli(off);
     });
-    m.put("POST /git/{t}/{r}.git/git-upload-pack", off -> gitChecks(off, "POST", repo + "/git-upload-pack", false));
-    m.put("POST /git/{t}/{r}.git/git-receive-pack", off -> gitChecks(off, "POST", repo + "/git-receive-pack", true));
+    m.put("POST /git/{t}/{r}.git/git-upload-pack", off -> gitChecks(off, "POST", "/git-upload-pack", false));
+    m.put("POST /git/{t}/{r}.git/git-receive-pack", off -> gitChecks(off, "POST", "/git-receive-pack", true));
     // Unleash client and frontend API: the token selects the tenant (UnleashRoutes.sdk), so there
     // is no tenant in the path to refuse. The attacker's token works but sees only its own flags,
     // and what it reports lands in its own tenant; the cluster admin token is a 403 (no flags).
-    m.put("GET /api/client/features", off -> {
-      unleashAuth(off, "GET", "/api/client/features", null);
-      flagsOnlyOwn(off, "GET /api/client/features", send("GET", "/api/client/features", otherAdmin, null));
-      expectContains(off, "GET /api/client/features with acme's read token (control)",
-          send("GET", "/api/client/features", acmeRead, null), ACME_FLAG);
-    });
+    m.put("GET /api/client/features", unleashRead("GET /api/client/features", "/api/client/features"));
     m.put("GET /api/client/streaming", off -> {
       unleashAuth(off, "GET", "/api/client/streaming", null);
       String first = firstSseEvent("/api/client/streaming", otherAdmin);
@@ -534,12 +525,7 @@ class RouteIsolationTest {
         off.add("GET /api/client/streaming with other's token: expected its own flags only, got " + brief(first));
       }
     });
-    m.put("GET /api/frontend", off -> {
-      unleashAuth(off, "GET", "/api/frontend?userId=u1", null);
-      flagsOnlyOwn(off, "GET /api/frontend", send("GET", "/api/frontend?userId=u1", otherAdmin, null));
-      expectContains(off, "GET /api/frontend with acme's read token (control)",
-          send("GET", "/api/frontend?userId=u1", acmeRead, null), ACME_FLAG);
-    });
+    m.put("GET /api/frontend", unleashRead("GET /api/frontend", "/api/frontend?userId=u1"));
     m.put("POST /api/frontend", off -> {
       String body = "{\"context\":{\"userId\":\"u1\"}}";
       unleashAuth(off, "POST", "/api/frontend", body);
@@ -572,15 +558,16 @@ class RouteIsolationTest {
     return m;
   }
 
-  static void gitChecks(List<String> off, String method, String path, boolean receive) {
+  /** Git smart HTTP to {@code ACME_GIT + rest} with each credential; {@code receive}: a push endpoint. */
+  static void gitChecks(List<String> off, String method, String rest, boolean receive) {
+    String path = ACME_GIT + rest;
     String body = method.equals("POST") ? "0000" : null;
     String what = method + " " + path;
     expectUnauthorized(off, what + " without credentials", git(method, path, null, body), "Basic");
     expectUnauthorized(off, what + " with a nonsense token", git(method, path, basic("nonsense"), body), "Basic");
     expectUnauthorized(off, what + " with a revoked acme token", git(method, path, basic(revoked), body), "Basic");
     expectProblem(off, what + " with other's admin token", git(method, path, basic(otherAdmin), body), 404);
-    Resp ghost = git(method, "/git/ghost-tenant/ghost-repo.git" + path.substring("/git/acme/vault.git".length()),
-        basic(otherAdmin), body);
+    Resp ghost = git(method, "/git/ghost-tenant/ghost-repo.git" + rest, basic(otherAdmin), body);
     Resp real = git(method, path, basic(otherAdmin), body);
     Map<String, String> repoNames = Map.of("t", "acme", "r", "vault");
     Map<String, String> ghostNames = Map.of("t", "ghost-tenant", "r", "ghost-repo");
@@ -597,7 +584,7 @@ class RouteIsolationTest {
 
   /** The real git client with the attacker's token: it can neither list nor push. */
   static void gitCli(List<String> off) throws Exception {
-    String url = "http://x:" + otherAdmin + "@127.0.0.1:" + node.httpPort().join() + "/git/acme/vault.git";
+    String url = gitUrl(otherAdmin);
     GitInteropTest.Git ls = GitInteropTest.git(dir, "ls-remote", url);
     if (ls.code() == 0 || ls.output().contains(pushedSha)) {
       off.add("git ls-remote of acme/vault with other's token: exit " + ls.code() + ": " + ls.output());
@@ -613,12 +600,29 @@ class RouteIsolationTest {
     }
   }
 
+  /** Cluster admin only: 401 without a token, 403 for any tenant's admin token. */
+  static void clusterAdminOnly(List<String> off, String method, String path, String body) {
+    String what = method + " " + path;
+    expectUnauthorized(off, what + " without a token", send(method, path, null, body), "Bearer");
+    expectProblem(off, what + " with acme's admin token", send(method, path, bearer(acmeAdmin), body), 403);
+    expectProblem(off, what + " with other's admin token", send(method, path, bearer(otherAdmin), body), 403);
+  }
+
   static void unleashAuth(List<String> off, String method, String path, String body) {
     String what = method + " " + path;
     expectUnauthorized(off, what + " without a token", send(method, path, null, body), "Bearer");
     expectUnauthorized(off, what + " with a nonsense token", send(method, path, "nonsense", body), "Bearer");
     expectUnauthorized(off, what + " with a revoked acme token", send(method, path, revoked, body), "Bearer");
     expectProblem(off, what + " with the cluster admin token", send(method, path, admin, body), 403);
+  }
+
+  /** An Unleash read: refused without a tenant token; other's sees its own flags only, acme's its own. */
+  static Check unleashRead(String what, String path) {
+    return off -> {
+      unleashAuth(off, "GET", path, null);
+      flagsOnlyOwn(off, what, send("GET", path, otherAdmin, null));
+      expectContains(off, what + " with acme's read token (control)", send("GET", path, acmeRead, null), ACME_FLAG);
+    };
   }
 
   static void flagsOnlyOwn(List<String> off, String what, Resp r) {
@@ -633,7 +637,7 @@ class RouteIsolationTest {
 
   /** The discovered routes under /api/v1/tenants/{t}; fails when discovery has problems. */
   static List<RouteScanner.Route> tenantRoutes() {
-    assertTrue(SCAN.problems().isEmpty(), "route discovery:\n  " + String.join("\n  ", SCAN.problems()));
+    assertNone(SCAN.problems(), "route discovery");
     return SCAN.routes().stream().filter(r -> r.template().startsWith(TENANT_TREE)).toList();
   }
 
@@ -784,7 +788,7 @@ class RouteIsolationTest {
   }
 
   static String gitUrl(String token) {
-    return "http://x:" + token + "@127.0.0.1:" + node.httpPort().join() + "/git/acme/vault.git";
+    return "http://x:" + token + "@127.0.0.1:" + node.httpPort().join() + ACME_GIT;
   }
 
   /**
@@ -851,24 +855,32 @@ class RouteIsolationTest {
     }
   }
 
-  interface Sweep {
-    List<String> run() throws Exception;
-  }
+  /** The sweeps, each run once: its test and {@link #nothingChangedForTheVictim} share the offenders. */
+  enum Sweep {
+    ATTACKER(RouteIsolationTest::attackerSweep),
+    WEAK(RouteIsolationTest::weakTokenSweep),
+    UNAUTHENTICATED(RouteIsolationTest::unauthenticatedSweep),
+    NON_TENANT(RouteIsolationTest::nonTenantSweep);
 
-  private static final Map<String, List<String>> SWEEPS = new ConcurrentHashMap<>();
+    private final Callable<List<String>> run;
+    private List<String> offenders; // guarded by RouteIsolationTest.class: one sweep at a time
 
-  /** Runs a sweep once; later calls get its offenders again. */
-  static synchronized List<String> sweep(String name, Sweep sweep) {
-    List<String> done = SWEEPS.get(name);
-    if (done == null) {
-      try {
-        done = sweep.run();
-      } catch (Exception e) {
-        throw new AssertionError("sweep " + name + " failed", e);
-      }
-      SWEEPS.put(name, done);
+    Sweep(Callable<List<String>> run) {
+      this.run = run;
     }
-    return done;
+
+    List<String> offenders() {
+      synchronized (RouteIsolationTest.class) {
+        if (offenders == null) {
+          try {
+            offenders = run.call();
+          } catch (Exception e) {
+            throw new AssertionError("sweep " + name().toLowerCase(Locale.ROOT).replace('_', '-') + " failed", e);
+          }
+        }
+        return offenders;
+      }
+    }
   }
 
   interface Condition {
@@ -882,225 +894,6 @@ class RouteIsolationTest {
         throw new AssertionError("timed out waiting for " + what);
       }
       Thread.sleep(100);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // The scanner
-  // ---------------------------------------------------------------------------------------------
-
-  /**
-   * Finds the routes in Java sources: each {@code label("<template>", ...)} call and the HTTP
-   * method directives of its block.
-   *
-   * <p>Rules. Comments and the insides of literals are blanked first (offsets kept; the template
-   * is then read from the source as written), so nothing in a comment or a string counts. A
-   * label's block is its argument list, up to the matching parenthesis. A method directive is {@code get|post|put|patch|delete|head|options}
-   * called with a lambda {@code () ->} or a method reference {@code this::x}, not preceded by a
-   * dot or a word character, so {@code store.get(t)}, {@code Map.get("k")} and a helper such as
-   * {@code put(t, name)} are not; {@code method(HttpMethods.X, ...)} counts too. Routes often
-   * delegate ({@code label(..., () -> collection(t))}), so the block also takes in the bodies of
-   * the {@code Route}-returning methods of the same file that it calls, transitively, unless such a
-   * method holds labels of its own (then it is another route's code).
-   */
-  static final class RouteScanner {
-
-    record Route(String method, String template, String source) {
-      String key() {
-        return method + " " + template;
-      }
-
-      List<String> variables() {
-        List<String> vars = new ArrayList<>();
-        Matcher m = VARIABLE.matcher(template);
-        while (m.find()) {
-          vars.add(m.group(1));
-        }
-        return vars;
-      }
-    }
-
-    record Scan(List<Route> routes, List<String> problems) {}
-
-    private static final Pattern LABEL = Pattern.compile("(?<![\\w.$])label\\s*\\(\\s*\"");
-    private static final Pattern DIRECTIVE = Pattern.compile(
-        "(?<![\\w.$])(get|post|put|patch|delete|head|options)\\s*\\(\\s*(?:\\(\\s*\\)\\s*->|(?:this|[A-Z]\\w*)\\s*::)");
-    private static final Pattern METHOD_DIRECTIVE = Pattern.compile("(?<![\\w.$])method\\s*\\(\\s*HttpMethods\\.(\\w+)");
-    private static final Pattern ROUTE_METHOD = Pattern.compile(
-        "(?m)^[ \\t]*(?:(?:public|protected|private|static|final|synchronized)\\s+)*(?:<[^>]*>\\s*)?Route\\s+(\\w+)\\s*\\(");
-    private static final Pattern CALL = Pattern.compile("(?:(?<=this\\.)|(?<![\\w.$]))(\\w+)\\s*\\(|this::(\\w+)");
-    private static final Pattern VARIABLE = Pattern.compile("\\{(\\w+)\\}");
-
-    static Scan scan(Path root) {
-      Scan scan = new Scan(new ArrayList<>(), new ArrayList<>());
-      try (Stream<Path> files = Files.walk(root)) {
-        for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
-          scanSource(root.relativize(f).toString(), Files.readString(f), scan);
-        }
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read " + root, e);
-      }
-      if (scan.routes().isEmpty()) {
-        scan.problems().add("no label(\"...\") calls found under " + root + ": has the route labelling changed?");
-      }
-      return scan;
-    }
-
-    static void scanSource(String file, String source, Scan into) {
-      // Patterns run on "code" (comments and the insides of literals blanked, offsets kept), so
-      // that nothing in a comment or a string counts; templates are read from the source.
-      String code = mask(source);
-      Map<String, List<String>> routeMethods = routeMethods(code);
-      Set<String> seen = new LinkedHashSet<>(into.routes().stream().map(Route::key).toList());
-      Matcher label = LABEL.matcher(code);
-      while (label.find()) {
-        String template = source.substring(label.end(), literalEnd(source, label.end() - 1));
-        int open = code.indexOf('(', label.start());
-        String block = code.substring(open, closing(code, open) + 1);
-        Set<String> methods = new LinkedHashSet<>();
-        directives(block, methods);
-        follow(block, routeMethods, new LinkedHashSet<>(), methods);
-        if (methods.isEmpty()) {
-          into.problems().add(file + ": label(\"" + template + "\") has no HTTP method directive (get/post/put/"
-              + "patch/delete with () -> or this::) in its block or in the Route methods it calls; put the method "
-              + "directive inside the label, or teach RouteIsolationTest.RouteScanner the new form");
-          continue;
-        }
-        for (String method : methods) {
-          Route route = new Route(method, template, file);
-          for (String var : route.variables()) {
-            if (!GHOSTS.containsKey(var)) {
-              into.problems().add(file + ": " + route.key() + " uses {" + var + "}: create an acme resource for it in "
-                  + "RouteIsolationTest.start(), put its name in FIXTURES and a name of nothing in GHOSTS");
-            }
-          }
-          if (seen.add(route.key())) {
-            into.routes().add(route);
-          }
-        }
-      }
-    }
-
-    private static void directives(String block, Set<String> into) {
-      Matcher d = DIRECTIVE.matcher(block);
-      while (d.find()) {
-        into.add(d.group(1).toUpperCase());
-      }
-      Matcher m = METHOD_DIRECTIVE.matcher(block);
-      while (m.find()) {
-        into.add(m.group(1).toUpperCase());
-      }
-    }
-
-    private static void follow(String block, Map<String, List<String>> routeMethods, Set<String> followed,
-        Set<String> methods) {
-      Matcher call = CALL.matcher(block);
-      while (call.find()) {
-        String name = call.group(1) != null ? call.group(1) : call.group(2);
-        if (routeMethods.containsKey(name) && followed.add(name)) {
-          for (String body : routeMethods.get(name)) {
-            if (!LABEL.matcher(body).find()) { // another route's code
-              directives(body, methods);
-              follow(body, routeMethods, followed, methods);
-            }
-          }
-        }
-      }
-    }
-
-    /** Name → bodies (overloads) of the methods returning Route declared in this source. */
-    private static Map<String, List<String>> routeMethods(String code) {
-      Map<String, List<String>> methods = new LinkedHashMap<>();
-      Matcher m = ROUTE_METHOD.matcher(code);
-      while (m.find()) {
-        int paramsOpen = code.indexOf('(', m.start(1));
-        int brace = code.indexOf('{', closing(code, paramsOpen));
-        int semicolon = code.indexOf(';', closing(code, paramsOpen));
-        if (brace < 0 || (semicolon >= 0 && semicolon < brace)) {
-          continue; // abstract or interface method
-        }
-        methods.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(code.substring(brace, closingBrace(code, brace) + 1));
-      }
-      return methods;
-    }
-
-    private static int closing(String code, int open) {
-      return matching(code, open, '(', ')');
-    }
-
-    private static int closingBrace(String code, int open) {
-      return matching(code, open, '{', '}');
-    }
-
-    /** The index of the bracket closing the one at {@code open} (in masked code: no literals to mind). */
-    private static int matching(String code, int open, char in, char out) {
-      int depth = 0;
-      for (int i = open; i < code.length(); i++) {
-        char c = code.charAt(i);
-        if (c == in) {
-          depth++;
-        } else if (c == out && --depth == 0) {
-          return i;
-        }
-      }
-      throw new IllegalStateException("unbalanced " + in + " at offset " + open);
-    }
-
-    /** The index of the last character of the string, text block or char literal starting at i. */
-    private static int literalEnd(String code, int i) {
-      if (code.startsWith("\"\"\"", i)) {
-        int end = code.indexOf("\"\"\"", i + 3);
-        while (end > 0 && code.charAt(end - 1) == '\\') {
-          end = code.indexOf("\"\"\"", end + 1);
-        }
-        return end + 2;
-      }
-      char quote = code.charAt(i);
-      for (int j = i + 1; j < code.length(); j++) {
-        char c = code.charAt(j);
-        if (c == '\\') {
-          j++;
-        } else if (c == quote || c == '\n') {
-          return j;
-        }
-      }
-      return code.length() - 1;
-    }
-
-    /**
-     * The source with comments and the contents of string, text block and char literals replaced
-     * by spaces (newlines and quotes kept), so every offset still points at the same source text.
-     */
-    static String mask(String src) {
-      StringBuilder out = new StringBuilder(src);
-      for (int i = 0; i < src.length(); i++) {
-        char c = src.charAt(i);
-        if (c == '"' || c == '\'') {
-          int end = literalEnd(src, i);
-          int quotes = src.startsWith("\"\"\"", i) ? 3 : 1;
-          blank(out, i + quotes, Math.max(i + quotes, end + 1 - quotes));
-          i = end;
-        } else if (src.startsWith("//", i)) {
-          int end = src.indexOf('\n', i);
-          end = end < 0 ? src.length() : end;
-          blank(out, i, end);
-          i = end;
-        } else if (src.startsWith("/*", i)) {
-          int end = src.indexOf("*/", i + 2);
-          end = end < 0 ? src.length() : end + 2;
-          blank(out, i, end);
-          i = end - 1;
-        }
-      }
-      return out.toString();
-    }
-
-    private static void blank(StringBuilder out, int from, int to) {
-      for (int i = from; i < to; i++) {
-        if (out.charAt(i) != '\n') {
-          out.setCharAt(i, ' ');
-        }
-      }
     }
   }
 }
