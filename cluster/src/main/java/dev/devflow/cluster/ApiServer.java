@@ -85,7 +85,7 @@ final class ApiServer {
     FlagEvaluation evaluation = new FlagEvaluation(node.flags(), exposures);
     AnalyticsRoutes analyticsRoutes = new AnalyticsRoutes(system, auth, analytics, maxBody);
     TenantRoutes tenants = new TenantRoutes(system, auth, maxBody, ask);
-    RepoRoutes repos = new RepoRoutes(system, auth, node.git(), maxBody, ask);
+    RepoRoutes repos = new RepoRoutes(system, auth, node.git(), node.secrets(), maxBody, ask);
     FeedRoutes feed = new FeedRoutes(system, auth, node.feedHub(), node.feedStore(), settings.feed().routes());
     WebhookRoutes webhooks = new WebhookRoutes(system, auth, node.webhookStore(), node.webhooks(),
         settings.feed().webhooks().allowPrivateTargets(), maxBody);

@@ -144,6 +144,24 @@ public final class Main implements Runnable {
     }
   }
 
+  /** The external database options (node, runner, secrets commands). */
+  static class DatabaseOptions {
+    @Option(names = "--db-url", description = "JDBC URL of PostgreSQL (DEVFLOW_DB_URL)")
+    String url;
+
+    @Option(names = "--db-user", description = "database user (DEVFLOW_DB_USER)")
+    String user;
+
+    @Option(names = "--db-password", description = "database password (DEVFLOW_DB_PASSWORD)")
+    String password;
+
+    void putInto(Map<String, Object> options) {
+      NodeCommand.putIfSet(options, "devflow.db.url", url);
+      NodeCommand.putIfSet(options, "devflow.db.user", user);
+      NodeCommand.putIfSet(options, "devflow.db.password", password);
+    }
+  }
+
   @Command(name = "start", description = "Run one node with every role on an embedded PostgreSQL.")
   static final class Start implements Callable<Integer> {
     @CommandLine.Mixin Common common = new Common();
@@ -170,14 +188,7 @@ public final class Main implements Runnable {
   static class NodeCommand implements Callable<Integer> {
     @CommandLine.Mixin Common common = new Common();
 
-    @Option(names = "--db-url", description = "JDBC URL of PostgreSQL (DEVFLOW_DB_URL)")
-    String dbUrl;
-
-    @Option(names = "--db-user", description = "database user (DEVFLOW_DB_USER)")
-    String dbUser;
-
-    @Option(names = "--db-password", description = "database password (DEVFLOW_DB_PASSWORD)")
-    String dbPassword;
+    @CommandLine.Mixin DatabaseOptions database = new DatabaseOptions();
 
     @Option(names = "--http-host", description = "HTTP bind address (DEVFLOW_HTTP_HOST)")
     String httpHost;
@@ -201,9 +212,7 @@ public final class Main implements Runnable {
     public Integer call() {
       Map<String, Object> options = new LinkedHashMap<>();
       common.putInto(options);
-      putIfSet(options, "devflow.db.url", dbUrl);
-      putIfSet(options, "devflow.db.user", dbUser);
-      putIfSet(options, "devflow.db.password", dbPassword);
+      database.putInto(options);
       putIfSet(options, "devflow.http.host", httpHost);
       putIfSet(options, "devflow.http.port", httpPort);
       putIfSet(options, "devflow.cluster.host", clusterHost);
@@ -211,7 +220,7 @@ public final class Main implements Runnable {
       putIfSet(options, "devflow.cluster.seeds", seeds);
       putIfSet(options, "devflow.cluster.roles", roles);
       addOptions(options);
-      if ((dbUrl == null || dbUrl.isBlank()) && System.getenv("DEVFLOW_DB_URL") == null) {
+      if ((database.url == null || database.url.isBlank()) && System.getenv("DEVFLOW_DB_URL") == null) {
         System.err.println("devflow: '" + name() + "' needs an external database: --db-url or DEVFLOW_DB_URL");
         return EXIT_STARTUP;
       }

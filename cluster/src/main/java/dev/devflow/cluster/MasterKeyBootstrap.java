@@ -2,7 +2,6 @@ package dev.devflow.cluster;
 
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.secrets.Keyring;
-import dev.devflow.persistence.secrets.KeyringSource;
 import dev.devflow.persistence.secrets.MasterKey;
 import dev.devflow.persistence.secrets.MasterKeyMismatchException;
 import dev.devflow.persistence.secrets.SecretStore;
@@ -29,8 +28,37 @@ final class MasterKeyBootstrap {
   private MasterKeyBootstrap() {}
 
   static SecretStore run(SecretsConfig config, Database db) {
-    KeyringSource source = source(config, db);
-    SecretStore store = new SecretStore(db, source);
+    if (!config.masterKey().isEmpty()) {
+      Keyring keys = parse(config.masterKey(), "DEVFLOW_MASTER_KEY (devflow.secrets.master-key)");
+      return checked(new SecretStore(db, () -> keys));
+    }
+    Path file = config.keyFile();
+    boolean generated = false;
+    if (!Files.exists(file)) {
+      Optional<String> active = SecretStore.activeKeyId(db);
+      if (active.isPresent()) {
+        throw new Node.StartupException("no master key: this database's secrets are encrypted with key "
+            + active.get() + ". Set DEVFLOW_MASTER_KEY to the cluster's key (or copy master.key from the home of "
+            + "the node that created it to " + file + ")", null);
+      }
+      // Written before the database learns the key: a crash in between leaves a file the next
+      // start uses, never a database waiting for a key nobody has.
+      writeKeyFile(file, new Keyring(List.of(MasterKey.generate())));
+      generated = true;
+    }
+    Keyring first = readKeyFile(file);
+    try {
+      return checked(new SecretStore(db, () -> Files.exists(file) ? readKeyFile(file) : first));
+    } catch (Node.StartupException e) {
+      if (generated) {
+        // Another node registered its key first (both found the database empty): ours is of no use.
+        deleteQuietly(file);
+      }
+      throw e;
+    }
+  }
+
+  private static SecretStore checked(SecretStore store) {
     try {
       store.checkKeys();
     } catch (MasterKeyMismatchException e) {
@@ -39,23 +67,12 @@ final class MasterKeyBootstrap {
     return store;
   }
 
-  private static KeyringSource source(SecretsConfig config, Database db) {
-    if (!config.masterKey().isEmpty()) {
-      Keyring keys = parse(config.masterKey(), "DEVFLOW_MASTER_KEY (devflow.secrets.master-key)");
-      return () -> keys;
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // the refusal message matters more than this file
     }
-    Path file = config.keyFile();
-    if (!Files.exists(file)) {
-      Optional<String> active = SecretStore.activeKeyId(db);
-      if (active.isPresent()) {
-        throw new Node.StartupException("no master key: this database's secrets are encrypted with key "
-            + active.get() + ". Set DEVFLOW_MASTER_KEY to the cluster's key (or copy master.key from the home of "
-            + "the node that created it to " + file + ")", null);
-      }
-      writeKeyFile(file, new Keyring(List.of(MasterKey.generate())));
-    }
-    Keyring first = readKeyFile(file);
-    return () -> Files.exists(file) ? readKeyFile(file) : first;
   }
 
   static Keyring readKeyFile(Path file) {

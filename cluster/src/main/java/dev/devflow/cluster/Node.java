@@ -57,9 +57,10 @@ public final class Node {
       }
       db = Database.open(dbSettings, settings.poolSize());
       Migrations.migrate(db);
+      // The key first: a node refused for its key must not have created an admin token either.
+      SecretStore secrets = MasterKeyBootstrap.run(settings.secrets(), db);
       AdminTokenBootstrap.Outcome admin =
           AdminTokenBootstrap.run(new AdminTokenStore(db), settings.adminToken(), settings.home());
-      SecretStore secrets = MasterKeyBootstrap.run(settings.secrets(), db);
 
       Map<String, Object> runtime = new HashMap<>();
       runtime.put("devflow.db.url", dbSettings.url());

@@ -92,7 +92,11 @@ record NodeServices(
       }
     }, system.dispatchers().lookup(DispatcherSelector.blocking()));
 
-    WebhookStore webhookStore = new WebhookStore(db);
+    WebhookStore webhookStore = new WebhookStore(db, secrets);
+    int sealed = webhookStore.sealClearSecrets();
+    if (sealed > 0) {
+      system.log().info("moved {} webhook signing secrets from clear text into the encrypted secret store", sealed);
+    }
     ActorRef<WebhookDispatcher.Command> webhooks =
         WebhookDispatcher.init(system, feedHub, webhookStore, feedStore, blocking, settings.feed().webhooks());
 

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code devflow secrets ...}: operations on the secret store that run beside live nodes. */
 @Command(name = "secrets", description = "Manage the secret store.",
@@ -45,22 +44,14 @@ final class SecretsCommand implements Runnable {
   static final class RotateMasterKey implements Callable<Integer> {
     @CommandLine.Mixin Main.Common common = new Main.Common();
 
-    @Option(names = "--db-url", description = "JDBC URL of PostgreSQL (DEVFLOW_DB_URL); default: the home's embedded one")
-    String dbUrl;
-
-    @Option(names = "--db-user", description = "database user (DEVFLOW_DB_USER)")
-    String dbUser;
-
-    @Option(names = "--db-password", description = "database password (DEVFLOW_DB_PASSWORD)")
-    String dbPassword;
+    /** Without --db-url: the home's embedded database. */
+    @CommandLine.Mixin Main.DatabaseOptions database = new Main.DatabaseOptions();
 
     @Override
     public Integer call() {
       Map<String, Object> options = new LinkedHashMap<>();
       common.putInto(options);
-      Main.NodeCommand.putIfSet(options, "devflow.db.url", dbUrl);
-      Main.NodeCommand.putIfSet(options, "devflow.db.user", dbUser);
-      Main.NodeCommand.putIfSet(options, "devflow.db.password", dbPassword);
+      database.putInto(options);
       NodeSettings settings;
       try {
         settings = NodeSettings.from(NodeConfig.load(options, common.config, Map.of()));

@@ -68,6 +68,7 @@ class SecretsTest {
     o.put("devflow.secrets.onepassword.token", "op-token");
     o.put("devflow.secrets.onepassword.system-vault", "devflow-system");
     o.put("devflow.secrets.onepassword.tenant-vault", "devflow-{tenant}");
+    o.put("devflow.webhooks.allow-private-targets", true);
     node = TestNodes.start(o);
     api = new Api(node.baseUrl());
     admin = node.createdAdminToken().orElseThrow();
@@ -276,13 +277,15 @@ class SecretsTest {
     List<String> lines = new ArrayList<>();
     audit.get("items").forEach(i -> lines.add(i.get("action").asText() + " " + i.get("resource").asText() + " "
         + i.get("result").asText() + " " + i.get("status").asInt()));
-    assertEquals(List.of("secret.put secrets/NOPE denied 403", "token.issue tokens ok 201",
-        "secret.delete secrets/FEED_ME ok 204", "secret.put secrets/FEED_ME ok 204", "token.issue tokens ok 201"),
-        lines, "newest first; the other tenant's attempt is not in this tenant's log");
+    List<String> shapes = lines.stream().map(l -> l.replaceAll("tokens/[0-9a-f]+", "tokens/<id>")).toList();
+    assertEquals(List.of("secret.put secrets/NOPE denied 403", "token.issue tokens/<id> ok 201",
+        "secret.delete secrets/FEED_ME ok 204", "secret.put secrets/FEED_ME ok 204", "token.issue tokens/<id> ok 201"),
+        shapes, "newest first; the other tenant's attempt is not in this tenant's log");
     assertEquals("127.0.0.1", audit.get("items").get(0).get("remote").asText());
     JsonNode own = api.get("/api/v1/tenants/other/audit?action=secret.put", otherAdmin).json();
-    assertTrue(own.toString().contains("tenants/audited/secrets/SNOOP"), "the attempt is in the caller's own log: "
-        + own);
+    assertTrue(own.toString().contains("\"resource\":\"tenants/audited/secrets/SNOOP\",\"remote\":\"127.0.0.1\","
+        + "\"result\":\"denied\",\"status\":404"), "the attempt is in the caller's own log: " + own);
+    assertEquals(400, api.get("/api/v1/tenants/audited/audit?result=nope", token).status());
     JsonNode paged = api.get("/api/v1/tenants/audited/audit?limit=2", token).json();
     assertEquals(2, paged.get("items").size());
     JsonNode next = api.get("/api/v1/tenants/audited/audit?limit=2&cursor=" + paged.get("next").asText(), token).json();
@@ -296,6 +299,11 @@ class SecretsTest {
   void noClearValueInAnyTable() throws Exception {
     String value = "table-probe-" + System.nanoTime();
     assertEquals(204, put("/api/v1/tenants/acme/secrets/PROBE", acmeAdmin, value).status());
+    // A webhook's signing secret is a secret too.
+    String signing = "signing-probe-" + System.nanoTime();
+    Api.Response hook = api.call("PUT", "/api/v1/tenants/acme/webhooks/probe", acmeAdmin,
+        "{\"url\":\"http://127.0.0.1:9/hook\",\"secret\":\"" + signing + "\"}");
+    assertTrue(hook.status() == 201 || hook.status() == 200, hook.body());
     StringBuilder everything = new StringBuilder();
     try (Connection c = node.database().dataSource().getConnection(); Statement st = c.createStatement()) {
       List<String> tables = new ArrayList<>();
@@ -318,6 +326,36 @@ class SecretsTest {
     String hex = HexFormat.of().formatHex(value.getBytes(StandardCharsets.UTF_8));
     assertTrue(everything.indexOf("PROBE") >= 0, "the secret's row was read");
     assertFalse(everything.indexOf(value) >= 0, "a table holds the value in clear");
+    assertFalse(everything.indexOf(signing) >= 0, "a table holds a webhook's signing secret in clear");
+    assertFalse(api.get("/api/v1/tenants/acme/secrets", acmeAdmin).body().contains("probe\""),
+        "webhook secrets are not listed as tenant secrets");
     assertFalse(everything.indexOf(hex) >= 0, "a table holds the value's bytes (bytea hex)");
+
+    // The write-ahead log: every change PostgreSQL made, before any checkpoint tidied it away.
+    byte[] needle = value.getBytes(StandardCharsets.UTF_8);
+    List<Path> wal;
+    try (var files = Files.list(dir.resolve("home/pgdata/pg_wal"))) {
+      wal = files.filter(Files::isRegularFile).toList();
+    }
+    boolean nameSeen = false;
+    for (Path segment : wal) {
+      byte[] bytes = Files.readAllBytes(segment);
+      assertFalse(contains(bytes, needle), segment + " holds the value in clear");
+      nameSeen |= contains(bytes, "PROBE".getBytes(StandardCharsets.UTF_8));
+    }
+    assertTrue(nameSeen, "the scan reads the WAL the row went through (its name is there in clear)");
+  }
+
+  static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 }

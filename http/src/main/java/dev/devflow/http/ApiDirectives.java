@@ -16,6 +16,7 @@ import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -99,26 +100,40 @@ public abstract class ApiDirectives extends AllDirectives {
 
   /**
    * Records the action in the audit log once the inner route has answered (before the response
-   * leaves), with its outcome: denied by the tenant check, refused as bad input, done. An attempt
-   * on a tenant the caller may not see is logged in the caller's own tenant, not the target's.
+   * leaves), with its outcome: denied (another tenant, a role too weak), refused as bad input or
+   * missing, done. An attempt on a tenant the caller may not see is logged in the caller's own
+   * tenant, not the target's. A created object's own path (its Location) is the resource.
    *
    * @param resource the object acted on, relative to the tenant ({@code repos/web}, {@code secrets/X})
    */
   protected Route audited(Principal p, String tenant, String action, String resource, Supplier<Route> inner) {
-    String logTenant = tenant == null || p.canSee(tenant) ? tenant : p.tenant();
-    String what = logTenant != null && logTenant.equals(tenant) || tenant == null ? resource
-        : "tenants/" + tenant + "/" + resource;
+    boolean foreign = tenant != null && !p.canSee(tenant);
+    String logTenant = foreign ? p.tenant() : tenant;
     return remoteAddress(address -> mapRouteResultFuture(
         future -> future.handle((result, error) -> {
           int status = error != null ? Problems.of(error).status()
               : result instanceof Complete c ? c.getResponse().status().intValue() : 404;
+          String what = foreign ? "tenants/" + tenant + "/" + resource : created(result, tenant).orElse(resource);
+          AuditEntry entry = AuditEntry.of(logTenant, p.tokenId(), p.tokenName(), action, what, address, status);
           return authenticator.audit()
-              .record(AuditEntry.of(logTenant, p.tokenId(), p.tokenName(), action, what, address, status))
+              .record(foreign ? entry.withResult("denied") : entry)
               .thenCompose(done -> error == null
                   ? CompletableFuture.completedFuture(result)
                   : CompletableFuture.<RouteResult>failedFuture(error));
         }).thenCompose(f -> f),
         inner));
+  }
+
+  /** The path of what a 201 created, relative to its tenant ({@code repos/web}). */
+  private static Optional<String> created(RouteResult result, String tenant) {
+    if (!(result instanceof Complete c) || c.getResponse().status().intValue() != 201) {
+      return Optional.empty();
+    }
+    String base = tenant == null ? "/api/v1/" : "/api/v1/tenants/" + tenant + "/";
+    return c.getResponse().getHeader(Location.class)
+        .map(l -> l.getUri().path())
+        .filter(path -> path.startsWith(base))
+        .map(path -> path.substring(base.length()));
   }
 
   /**

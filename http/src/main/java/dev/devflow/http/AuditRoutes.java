@@ -64,8 +64,11 @@ public final class AuditRoutes extends ApiDirectives {
 
   private Route entries(String tenant) {
     return parameterMap(params -> {
-      AuditQuery q = new AuditQuery(params.get("action"), params.get("actor"), params.get("resource"),
-          params.get("result"), time(params, "since"), time(params, "until"), cursor(params.get("cursor")),
+      String result = params.get("result");
+      if (result != null && !List.of("ok", "denied", "failed").contains(result)) {
+        throw ProblemException.invalid("result", "result is one of ok, denied, failed; got '" + result + "'");
+      }
+      AuditQuery q = new AuditQuery(params.get("action"), params.get("actor"), params.get("resource"), result, time(params, "since"), time(params, "until"), cursor(params.get("cursor")),
           limit(params.get("limit")));
       return completeAsync(CompletableFuture.supplyAsync(() -> audit.store().read(tenant, q), blocking), entries -> {
         Map<String, Object> body = new LinkedHashMap<>();

@@ -14,15 +14,18 @@ import java.util.function.LongSupplier;
  * failure doubles the wait up to {@code maxBackoff}. While it waits, its requests are refused
  * with 429 before any token is checked, valid or not — otherwise the wait would not slow a guesser
  * down. A success does not reset the count: a guesser holding one valid token could otherwise
- * reset it between guesses. A window without failures does.
+ * reset it between guesses. A whole window without failures does.
  *
- * <p>Thread-safe; memory is bounded by dropping every address's state when too many accumulate.
+ * <p>Thread-safe. Memory is bounded: past {@value #MAX_ADDRESSES} addresses, those that are
+ * neither waiting nor failed within the window are dropped (all of them only if that is not
+ * enough). The state is this node's: behind a load balancer a guesser spread over N nodes gets N
+ * times the attempts.
  */
 public final class AuthFailures {
 
   private static final int MAX_ADDRESSES = 100_000;
 
-  private record State(long windowStart, int failures, long blockedUntil) {}
+  private record State(long lastFailure, int failures, long blockedUntil) {}
 
   private final AuthFailureLimit limit;
   private final LongSupplier clock;
@@ -55,13 +58,16 @@ public final class AuthFailures {
     if (limit.max() <= 0 || address == null) {
       return;
     }
-    if (states.size() >= MAX_ADDRESSES) {
-      states.clear();
-    }
     long now = clock.getAsLong();
     long window = limit.window().toNanos();
+    if (states.size() >= MAX_ADDRESSES) {
+      states.values().removeIf(s -> now - s.lastFailure > window && s.blockedUntil - now <= 0);
+      if (states.size() >= MAX_ADDRESSES) {
+        states.clear();
+      }
+    }
     states.compute(address, (a, s) -> {
-      if (s == null || now - s.windowStart > window && s.blockedUntil - now <= 0) {
+      if (s == null || now - s.lastFailure > window && s.blockedUntil - now <= 0) {
         s = new State(now, 0, now);
       }
       int failures = s.failures + 1;
@@ -71,7 +77,7 @@ public final class AuthFailures {
         long wait = Math.min(Duration.ofSeconds(1).toNanos() << doublings, limit.maxBackoff().toNanos());
         blockedUntil = now + wait;
       }
-      return new State(s.windowStart, failures, blockedUntil);
+      return new State(now, failures, blockedUntil);
     });
   }
 }

@@ -6,6 +6,7 @@ import dev.devflow.actors.pipeline.Pipeline;
 import dev.devflow.actors.pipeline.RepoPipelines;
 import dev.devflow.actors.repo.GitStorage;
 import dev.devflow.actors.repo.Repo;
+import dev.devflow.persistence.secrets.SecretStore;
 import dev.devflow.actors.tenant.Role;
 import java.io.IOException;
 import java.net.URLConnection;
@@ -72,11 +73,14 @@ public final class RepoRoutes extends ApiDirectives {
 
   private final ClusterSharding sharding;
   private final GitStorage storage;
+  private final SecretStore secrets;
   private final Duration askTimeout;
   private final Executor blocking;
 
-  public RepoRoutes(ActorSystem<?> system, Authenticator authenticator, GitStorage storage, long maxBodyBytes, Duration askTimeout) {
+  public RepoRoutes(ActorSystem<?> system, Authenticator authenticator, GitStorage storage, SecretStore secrets,
+      long maxBodyBytes, Duration askTimeout) {
     super(authenticator, maxBodyBytes);
+    this.secrets = secrets;
     this.sharding = ClusterSharding.get(system);
     this.storage = storage;
     this.askTimeout = askTimeout;
@@ -215,7 +219,10 @@ public final class RepoRoutes extends ApiDirectives {
     if (!Names.isValid(r)) {
       return completeProblem(ProblemException.notFound("repository " + t + "/" + r + " not found").problem());
     }
-    return completeAsync(repo(t, r).<Done>askWithStatus(Repo.Delete::new, askTimeout), d -> complete(StatusCodes.NO_CONTENT));
+    // A repository created later under the same name must not inherit this one's secrets.
+    return completeAsync(repo(t, r).<Done>askWithStatus(Repo.Delete::new, askTimeout)
+            .thenApplyAsync(d -> secrets.deleteRepo(t, r), blocking),
+        d -> complete(StatusCodes.NO_CONTENT));
   }
 
   private Route withRepo(String t, String r, Function<Repo.Summary, Route> inner) {

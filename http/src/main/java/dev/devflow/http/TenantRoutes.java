@@ -77,7 +77,7 @@ public final class TenantRoutes extends ApiDirectives {
                                             concat(
                                                 get(() -> authenticated(p -> getTenant(p, t))),
                                                 patch(() -> authenticated(p ->
-                                                    audited(p, t, "tenant.update", "tenants/" + t, () -> updateTenant(p, t))))))),
+                                                    audited(p, t, "tenant.update", "settings", () -> updateTenant(p, t))))))),
                             pathPrefix(
                                 "tokens",
                                 () ->
@@ -166,7 +166,9 @@ public final class TenantRoutes extends ApiDirectives {
                               "role", "unknown role " + quoted(body.role()) + "; one of " + roleIds()));
               return completeAsync(
                   tenant(t).<Tenant.IssuedToken>askWithStatus(r -> new Tenant.IssueToken(body.name(), role, r), askTimeout),
-                  issued -> completeJson(StatusCodes.CREATED, TokenView.of(issued.info(), issued.token())));
+                  issued -> respondWithHeader(
+                      Location.create("/api/v1/tenants/" + t + "/tokens/" + issued.info().id()),
+                      () -> completeJson(StatusCodes.CREATED, TokenView.of(issued.info(), issued.token()))));
             }));
   }
 

@@ -49,6 +49,18 @@ class AuthFailuresTest {
   }
 
   @Test
+  void slowGuessingStillCountsAsLongAsNoWindowIsQuiet() {
+    for (int i = 0; i < 4; i++) {
+      failures.failed("10.0.0.1");
+      advance(Duration.ofSeconds(50)); // never a whole quiet minute
+    }
+    assertTrue(failures.waitFor("10.0.0.1").isEmpty(), "the wait after the 4th failure has passed");
+    failures.failed("10.0.0.1");
+    assertEquals(Optional.of(Duration.ofSeconds(2)), failures.waitFor("10.0.0.1"),
+        "the count went on: the 5th failure doubles the wait");
+  }
+
+  @Test
   void zeroTurnsItOff() {
     AuthFailures off = new AuthFailures(new AuthFailureLimit(0, Duration.ofSeconds(60), Duration.ofSeconds(10)));
     for (int i = 0; i < 100; i++) {

@@ -40,11 +40,11 @@ public final class TieredSecrets implements JobSecrets {
   @Override
   public Map<String, String> forJob(String tenant, String repo, String job) {
     Map<String, String> values = new LinkedHashMap<>(system());
-    values.putAll(store.values(tenant, ""));
+    override(values, store.values(tenant, ""));
     if (!sources.tenantVault().isEmpty()) {
-      values.putAll(vault(sources.tenantVault().replace("{tenant}", tenant)));
+      override(values, vault(sources.tenantVault().replace("{tenant}", tenant)));
     }
-    values.putAll(store.values(tenant, repo));
+    override(values, store.values(tenant, repo));
     List<AuditEntry> reads = new ArrayList<>();
     for (String name : values.keySet()) {
       reads.add(AuditEntry.of(tenant, "job", job, "secret.read", "repos/" + repo + "/secrets/" + name, null, 200));
@@ -53,15 +53,27 @@ public final class TieredSecrets implements JobSecrets {
     return values;
   }
 
+  /**
+   * Puts the nearer tier's values over the others'. Names compare ignoring case, as in GitHub
+   * Actions (where {@code secrets.npm_token} is {@code NPM_TOKEN}): a nearer {@code npm_token}
+   * replaces a farther {@code NPM_TOKEN} instead of standing beside it.
+   */
+  private static void override(Map<String, String> values, Map<String, String> nearer) {
+    for (Map.Entry<String, String> e : nearer.entrySet()) {
+      values.keySet().removeIf(k -> k.equalsIgnoreCase(e.getKey()));
+      values.put(e.getKey(), e.getValue());
+    }
+  }
+
   /** The system tier alone (names are listed to tenants; values only ever go to jobs). */
   public Map<String, String> system() {
     Map<String, String> values = new LinkedHashMap<>(sources.config());
-    values.putAll(sources.environment());
+    override(values, sources.environment());
     if (sources.envFile() != null) {
-      values.putAll(DotEnv.read(sources.envFile()));
+      override(values, DotEnv.read(sources.envFile()));
     }
     if (!sources.systemVault().isEmpty()) {
-      values.putAll(vault(sources.systemVault()));
+      override(values, vault(sources.systemVault()));
     }
     return values;
   }

@@ -17,14 +17,18 @@ public record AuditEntry(
         status);
   }
 
-  /** ok for 2xx/3xx; denied when authentication or authorisation refused it; failed otherwise. */
+  /**
+   * ok for 2xx/3xx; denied when authorisation refused it (403; the caller decides for a 404 that
+   * hides another tenant); failed otherwise (bad input, not found, conflict, errors).
+   */
   public static String resultOf(int status) {
     if (status < 400) {
       return "ok";
     }
-    return switch (status) {
-      case 401, 403, 404, 429 -> "denied";
-      default -> "failed";
-    };
+    return status == 403 ? "denied" : "failed";
+  }
+
+  public AuditEntry withResult(String result) {
+    return new AuditEntry(id, tenant, at, actorId, actorName, action, resource, remote, result, status);
   }
 }

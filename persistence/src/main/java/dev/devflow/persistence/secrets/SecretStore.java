@@ -29,6 +29,12 @@ public final class SecretStore {
 
   private static final int ROTATION_BATCH = 200;
 
+  /**
+   * The scope (in place of a repository) of webhook signing secrets: encrypted and rotated like
+   * every other value, but never listed and never given to a job (no repository has this name).
+   */
+  public static final String WEBHOOKS = "#webhook";
+
   private final Database db;
   private final KeyringSource source;
   private volatile Keyring keys;
@@ -141,14 +147,32 @@ public final class SecretStore {
 
   /** Every secret of the tenant (both tiers), tenant tier first, by name. */
   public List<SecretInfo> list(String tenant) {
-    return infos("SELECT tenant, repo, name, updated_at, updated_by FROM secret WHERE tenant = ? ORDER BY repo, name",
-        tenant, null);
+    return infos("SELECT tenant, repo, name, updated_at, updated_by FROM secret WHERE tenant = ? AND repo NOT LIKE '#%' "
+        + "ORDER BY repo, name", tenant, null);
   }
 
   /** The tenant tier and the repository's own secrets: what a job of the repository receives. */
   public List<SecretInfo> list(String tenant, String repo) {
     return infos("SELECT tenant, repo, name, updated_at, updated_by FROM secret WHERE tenant = ? AND repo IN ('', ?) "
         + "ORDER BY repo, name", tenant, repo);
+  }
+
+  /** One value of exactly this scope ({@code repo}), if stored. */
+  public Optional<String> get(String tenant, String repo, String name) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(
+            "SELECT key_id, nonce, ciphertext FROM secret WHERE tenant = ? AND repo = ? AND name = ?")) {
+      ps.setString(1, tenant);
+      ps.setString(2, repo);
+      ps.setString(3, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next()
+            ? Optional.of(SecretCipher.open(key(rs.getString(1)), tenant, repo, name, rs.getBytes(2), rs.getBytes(3)))
+            : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read secret " + name, e);
+    }
   }
 
   /** Drops a deleted repository's secrets. */

@@ -2,6 +2,7 @@ package dev.devflow.persistence.webhook;
 
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.StoreException;
+import dev.devflow.persistence.secrets.SecretStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,6 +19,9 @@ import java.util.Optional;
  * cursor. Logging a final attempt moves the cursor in the same transaction, so a delivery is
  * never skipped and is repeated at most once after a crash (at-least-once).
  *
+ * <p>Signing secrets live encrypted in the secret store ({@link SecretStore#WEBHOOKS} scope); the
+ * webhook row's own column stays empty (rows from before are moved by {@link #sealClearSecrets}).
+ *
  * <p>Thread-safe; every method blocks on JDBC.
  */
 public final class WebhookStore {
@@ -25,13 +29,16 @@ public final class WebhookStore {
   private static final String COLUMNS = "tenant, name, url, types, secret, cursor_id, created_at, updated_at";
 
   private final Database db;
+  private final SecretStore secrets;
 
-  public WebhookStore(Database db) {
+  public WebhookStore(Database db, SecretStore secrets) {
     this.db = db;
+    this.secrets = secrets;
   }
 
   /** Creates or replaces a webhook; true when it was created. */
   public boolean put(String tenant, String name, String url, List<String> types, String secret) {
+    secrets.put(tenant, SecretStore.WEBHOOKS, name, secret, "webhook " + name);
     try (Connection c = db.dataSource().getConnection();
         PreparedStatement ps = c.prepareStatement(
             "INSERT INTO webhook (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, "
@@ -42,7 +49,7 @@ public final class WebhookStore {
       ps.setString(2, name);
       ps.setString(3, url);
       ps.setString(4, String.join(",", types));
-      ps.setString(5, secret);
+      ps.setString(5, "");
       ps.setString(6, tenant);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -80,6 +87,7 @@ public final class WebhookStore {
         hook.setString(2, name);
         boolean deleted = hook.executeUpdate() == 1;
         c.commit();
+        secrets.delete(tenant, SecretStore.WEBHOOKS, name);
         return deleted;
       } catch (SQLException e) {
         c.rollback();
@@ -167,10 +175,42 @@ public final class WebhookStore {
               rs.getString(5), rs.getLong(6), rs.getTimestamp(7).toInstant(), rs.getTimestamp(8).toInstant()));
         }
       }
-      return out;
+      return out.stream().map(this::withSecret).toList();
     } catch (SQLException e) {
       throw new StoreException("cannot read webhooks", e);
     }
+  }
+
+  private Webhook withSecret(Webhook h) {
+    if (!h.secret().isEmpty()) {
+      return h; // stored in clear before secrets were encrypted, until sealClearSecrets moves it
+    }
+    String secret = secrets.get(h.tenant(), SecretStore.WEBHOOKS, h.name()).orElse("");
+    return new Webhook(h.tenant(), h.name(), h.url(), h.types(), secret, h.cursorId(), h.createdAt(), h.updatedAt());
+  }
+
+  /**
+   * Moves signing secrets stored in clear by an older version into the secret store and blanks
+   * the column; safe to run on every start and on several nodes at once.
+   *
+   * @return how many were moved
+   */
+  public int sealClearSecrets() {
+    int moved = 0;
+    for (Webhook h : query("SELECT " + COLUMNS + " FROM webhook WHERE secret <> ''")) {
+      secrets.put(h.tenant(), SecretStore.WEBHOOKS, h.name(), h.secret(), "webhook " + h.name());
+      try (Connection c = db.dataSource().getConnection();
+          PreparedStatement ps = c.prepareStatement(
+              "UPDATE webhook SET secret = '' WHERE tenant = ? AND name = ? AND secret = ?")) {
+        ps.setString(1, h.tenant());
+        ps.setString(2, h.name());
+        ps.setString(3, h.secret());
+        moved += ps.executeUpdate();
+      } catch (SQLException e) {
+        throw new StoreException("cannot seal the secret of webhook " + h.tenant() + "/" + h.name(), e);
+      }
+    }
+    return moved;
   }
 
   private static String truncate(String s, int max) {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.SystemPostgres;
+import dev.devflow.persistence.webhook.Webhook;
+import dev.devflow.persistence.webhook.WebhookStore;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -108,6 +110,31 @@ class SecretStoreTest {
         assertFalse(dump.contains(form), "pg_dump contains " + form);
       }
       assertEquals(value, s.values("acme", "api").get("API_KEY"));
+    }
+  }
+
+  @Test
+  void webhookSigningSecretsAreSealedIncludingThoseStoredInClearBefore() throws Exception {
+    try (Fixture f = fresh()) {
+      SecretStore s = store(f.db(), new Keyring(List.of(MasterKey.generate())));
+      WebhookStore hooks = new WebhookStore(f.db(), s);
+      hooks.put("acme", "new", "http://x/1", List.of(), "new-signing-secret");
+      try (Connection c = f.db().dataSource().getConnection(); Statement st = c.createStatement()) {
+        st.executeUpdate("INSERT INTO webhook (tenant, name, url, types, secret, cursor_id, created_at, updated_at) "
+            + "VALUES ('acme', 'old', 'http://x/2', '', 'old-clear-secret', 0, now(), now())");
+      }
+      assertEquals("old-clear-secret", hooks.get("acme", "old").orElseThrow().secret(), "readable before sealing");
+      assertEquals(1, hooks.sealClearSecrets());
+      assertEquals(0, hooks.sealClearSecrets());
+      assertEquals(List.of("new-signing-secret", "old-clear-secret"),
+          hooks.list("acme").stream().map(Webhook::secret).toList());
+      String dump = pg.dump(f.name());
+      assertFalse(dump.contains("new-signing-secret") || dump.contains("old-clear-secret"));
+      assertEquals(List.of(), s.list("acme"), "signing secrets are not tenant secrets");
+      assertEquals(Map.of(), s.values("acme", "web"), "nor given to jobs");
+      hooks.delete("acme", "new");
+      assertEquals(1, s.rowsPerKey().values().stream().mapToInt(Integer::intValue).sum(),
+          "deleting the webhook deletes its secret; the old one's remains");
     }
   }
 
