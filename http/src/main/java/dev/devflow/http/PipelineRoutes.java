@@ -3,6 +3,7 @@ package dev.devflow.http;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.devflow.actors.Names;
 import dev.devflow.actors.pipeline.JobQueue;
+import dev.devflow.actors.Rejection;
 import dev.devflow.actors.pipeline.Pipeline;
 import dev.devflow.actors.pipeline.PipelineInfo;
 import dev.devflow.actors.pipeline.PipelineJob;
@@ -18,6 +19,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -139,11 +142,22 @@ public final class PipelineRoutes extends ApiDirectives {
           .thenCompose(listing -> {
             List<CompletableFuture<PipelineView>> asks = new ArrayList<>();
             for (RepoPipelines.Entry e : listing.entries()) {
+              // A number whose pipeline was never created (the node starting it died between the
+              // two steps; its caller got an error, nothing ran) is left out, not an error.
               asks.add(pipeline(t, r, e.number()).<Pipeline.Summary>askWithStatus(Pipeline.Get::new, askTimeout)
-                  .thenApply(s -> view(s)).toCompletableFuture());
+                  .thenApply(s -> view(s))
+                  .exceptionally(error -> {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                    if (Rejection.of(cause) == Rejection.NOT_FOUND) {
+                      return null;
+                    }
+                    throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+                  })
+                  .toCompletableFuture());
             }
             return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
-                .thenApply(v -> asks.stream().map(CompletableFuture::join).toList());
+                .thenApply(v -> asks.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList());
           });
       return completeAsync(views, items -> completeJson(StatusCodes.OK, Map.of("items", items)));
     });
