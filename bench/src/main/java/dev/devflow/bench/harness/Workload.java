@@ -206,12 +206,7 @@ public final class Workload {
         long n = t.next++;
         try {
           HttpResponse<String> r = send(t.write(node.baseUrl(), n));
-          if (r.statusCode() / 100 == 2) {
-            t.acked = n;
-            if (t.name.startsWith("pipelines")) {
-              ackedRuns.add(JSON.readTree(r.body()).get("number").asLong());
-            }
-          } else {
+          if (!acknowledged(t, n, r)) {
             out.add(t.name + ": " + r.statusCode() + " " + r.body());
           }
         } catch (IOException e) {
@@ -223,6 +218,19 @@ public final class Workload {
       }
     }
     return out;
+  }
+
+  /** Records a 2xx answer to write {@code n} as acknowledged (the run's number for a pipeline). */
+  private boolean acknowledged(Target t, long n, HttpResponse<String> r) throws IOException {
+    if (r.statusCode() / 100 != 2) {
+      return false;
+    }
+    t.acked = n;
+    if (t.name.startsWith("pipelines")) {
+      ackedRuns.add(JSON.readTree(r.body()).get("number").asLong());
+    }
+    acked.incrementAndGet();
+    return true;
   }
 
   /** One write with up to {@code attempts} attempts on different nodes; true when acknowledged. */
@@ -240,12 +248,7 @@ public final class Workload {
         NodeProcess node = live.get((int) Math.floorMod(route.getAndIncrement(), (long) live.size()));
         try {
           HttpResponse<String> r = send(t.write(node.baseUrl(), n));
-          if (r.statusCode() / 100 == 2) {
-            t.acked = n;
-            if (t.name.startsWith("pipelines")) {
-              ackedRuns.add(JSON.readTree(r.body()).get("number").asLong());
-            }
-            acked.incrementAndGet();
+          if (acknowledged(t, n, r)) {
             return true;
           }
           lastFailure = node.name() + ": " + r.statusCode() + " " + r.body();
