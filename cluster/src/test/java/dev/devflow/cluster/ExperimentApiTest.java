@@ -45,9 +45,11 @@ class ExperimentApiTest {
   @Test
   void exposuresAndConversionsBecomeResultsPerVariant() throws Exception {
     Map<String, String> variantOf = new HashMap<>();
-    // The deadline is for the flag to reach this node's catalog, not for the 200 calls after it
-    // (a cold JVM on a busy CI machine took longer than 10 s for both together).
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    // The deadline is for the flag to reach this node's catalog, not for the 200 calls after it.
+    // Propagation is pushed (NOTIFY) and takes milliseconds; a missed wake-up falls back to the
+    // projection's and the hub's 5 s safety polls, which on a busy 2-core CI machine with a cold
+    // JVM once added up to more than 10 s. 30 s still fails a flag that never arrives.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!evaluate("u0").get("enabled").asBoolean()) {
       assertTrue(System.nanoTime() < deadline, "the flag never reached the catalog");
       Thread.sleep(20);
