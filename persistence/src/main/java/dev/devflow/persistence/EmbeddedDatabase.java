@@ -1,7 +1,10 @@
 package dev.devflow.persistence;
 
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.ArchUtils;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -71,6 +74,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setDataDirectory(data)
               .setCleanDataDirectory(false)
               .setOverrideWorkingDirectory(bin.toFile())
+              .setPgBinaryResolver(EmbeddedDatabase::binaries)
               .setPGStartupWait(Duration.ofSeconds(60))
               // zonky's defaults suit throwaway test databases; this one holds users' data:
               // an acknowledged write must survive a crash (zonky starts with -F, fsync off).
@@ -85,6 +89,24 @@ public final class EmbeddedDatabase implements AutoCloseable {
       lock.release();
       channel.close();
       throw e;
+    }
+  }
+
+  /**
+   * zonky's own lookup, except that two copies of the same binaries jar on the class path are not
+   * an error: a class path that holds the packaged devflow.jar also gets its lib/ through the
+   * jar's manifest, beside the build's copy of the same jar (the bench module's tests).
+   */
+  private static InputStream binaries(String system, String hardware) throws IOException {
+    try {
+      return DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, hardware);
+    } catch (IllegalStateException duplicate) {
+      InputStream first = EmbeddedDatabase.class.getClassLoader()
+          .getResourceAsStream("postgres-" + system + "-" + ArchUtils.normalize(hardware) + ".txz");
+      if (first == null) {
+        throw duplicate;
+      }
+      return first;
     }
   }
 
