@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -101,8 +102,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     try {
       return DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, hardware);
     } catch (IllegalStateException duplicate) {
-      InputStream first = EmbeddedDatabase.class.getClassLoader()
-          .getResourceAsStream("postgres-" + system + "-" + ArchUtils.normalize(hardware) + ".txz");
+      // zonky's own name: "postgres-linux-x86_64.txz" for ("Linux", "amd64").
+      String name = ("postgres-" + system + "-" + ArchUtils.normalize(hardware) + ".txz").toLowerCase(Locale.ROOT);
+      InputStream first = EmbeddedDatabase.class.getClassLoader().getResourceAsStream(name);
       if (first == null) {
         throw duplicate;
       }
