@@ -50,20 +50,16 @@ public final class SecretRoutes extends ApiDirectives {
     }
   }
 
-  /** The system tier's names, or why they could not be read (a provider failing). */
-  public interface SystemNames {
-    List<String> names();
-  }
-
   private final ClusterSharding sharding;
   private final SecretStore store;
-  private final SystemNames system;
+  /** The system tier's names; may throw when a provider fails (the list then says why). */
+  private final Supplier<List<String>> system;
   private final long maxValueBytes;
   private final Duration askTimeout;
   private final Executor blocking;
 
-  public SecretRoutes(ActorSystem<?> system, Authenticator authenticator, SecretStore store, SystemNames systemNames,
-      long maxValueBytes, long maxBodyBytes, Duration askTimeout) {
+  public SecretRoutes(ActorSystem<?> system, Authenticator authenticator, SecretStore store,
+      Supplier<List<String>> systemNames, long maxValueBytes, long maxBodyBytes, Duration askTimeout) {
     super(authenticator, maxBodyBytes);
     this.sharding = ClusterSharding.get(system);
     this.store = store;
@@ -130,7 +126,7 @@ public final class SecretRoutes extends ApiDirectives {
       List<SecretView> views = new ArrayList<>();
       String systemError = null;
       try {
-        system.names().stream().sorted().forEach(n -> views.add(new SecretView(n, "system", null, null, null)));
+        system.get().stream().sorted().forEach(n -> views.add(new SecretView(n, "system", null, null, null)));
       } catch (RuntimeException e) {
         systemError = e.getMessage();
       }
