@@ -1,6 +1,5 @@
 /**
- * AI agents as sharded entities and the LLM gateway client they use. Empty until the agents issue
- * lands; the module exists so the reactor's dependency direction (http → agents → actors) is fixed
- * from the start.
+ * AI agents as sharded entities and the LLM gateway client they use ({@code llm}: every model
+ * call goes through {@link dev.devflow.agents.llm.LlmGateway}).
  */
 package dev.devflow.agents;

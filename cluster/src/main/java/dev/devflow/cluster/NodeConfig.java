@@ -67,10 +67,11 @@ public final class NodeConfig {
     Set<String> unknown = new TreeSet<>();
     for (Map.Entry<String, ConfigValue> e : given.getConfig("devflow").entrySet()) {
       String key = "devflow." + e.getKey();
-      // Maps whose keys are open by design: kryo ids (extended by modules), system secrets and
-      // label aliases (named by users).
+      // Maps whose keys are open by design: kryo ids (extended by modules), system secrets, label
+      // aliases, and the LLM price table and tenant overrides (named by users).
       if (!known.hasPathOrNull(key) && !key.startsWith("devflow.serialization.")
-          && !key.startsWith("devflow.secrets.system.") && !key.startsWith("devflow.ci.label-aliases.")) {
+          && !key.startsWith("devflow.secrets.system.") && !key.startsWith("devflow.ci.label-aliases.")
+          && !key.startsWith("devflow.llm.prices.") && !key.startsWith("devflow.llm.tenants.")) {
         unknown.add(key);
       }
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
+import dev.devflow.agents.llm.LlmSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +60,27 @@ class NodeConfigTest {
     assertEquals("jdbc:postgresql://db/x", c.getString("pekko-persistence-jdbc.shared-databases.slick.db.url"));
     assertEquals("jdbc-journal", c.getString("pekko.persistence.journal.plugin"));
     assertEquals(10L * 1024 * 1024, c.getBytes("pekko.http.server.parsing.max-content-length"));
+  }
+
+  @Test
+  void theLlmBlockHasDefaultsAndOpenTenantAndPriceMaps() throws Exception {
+    LlmSettings defaults = LlmSettings.fromConfig(NodeConfig.load(Map.of(), null, Map.of()).getConfig("devflow.llm"));
+    assertEquals(LlmSettings.unconfigured().defaults().model(), defaults.defaults().model());
+    assertEquals(Duration.ofSeconds(120), defaults.timeout());
+
+    Path file = dir.resolve("llm.conf");
+    Files.writeString(file, """
+        devflow.llm {
+          base-url = "http://ollama:11434/v1"
+          prices { "gpt-4.1-mini" { input-per-million = 0.4, output-per-million = 1.6 } }
+          tenants { acme { model = "llama3.1", monthly-budget-usd = 20 } }
+        }
+        """);
+    LlmSettings s = LlmSettings.fromConfig(NodeConfig.load(Map.of(), file, Map.of()).getConfig("devflow.llm"));
+    assertTrue(s.endpoint("acme").configured());
+    assertEquals("llama3.1", s.endpoint("acme").model());
+    assertEquals(20, s.endpoint("acme").monthlyBudgetUsd());
+    assertEquals(2.0, s.cost("gpt-4.1-mini", 0, 1_250_000), 1e-9);
   }
 
   @Test

@@ -54,7 +54,7 @@ public record Failure(Kind kind, String description, Optional<Duration> retryAft
     }
     if (e instanceof OpenAIIoException) {
       boolean timedOut = causedBy(e, InterruptedIOException.class);
-      return new Failure(Kind.RETRY, timedOut ? "timed out after " + timeout.toSeconds() + " s"
+      return new Failure(Kind.RETRY, timedOut ? "timed out after " + readable(timeout)
           : "connection failed: " + rootMessage(e), Optional.empty(), e);
     }
     // Our own bug or an SDK surprise: retrying the same code would fail the same way.
@@ -75,7 +75,13 @@ public record Failure(Kind kind, String description, Optional<Duration> retryAft
 
   private static String errorText(OpenAIServiceException s) {
     String m = s.getMessage();
-    return m == null || m.isBlank() ? "" : ": " + firstLine(m);
+    // The SDK's message starts with the status again ("429: Rate limit reached").
+    m = m == null ? "" : m.replaceFirst("^" + s.statusCode() + ":\\s*", "");
+    return m.isBlank() ? "" : ": " + firstLine(m);
+  }
+
+  private static String readable(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   private static Optional<Duration> retryAfter(Headers h) {
