@@ -36,7 +36,8 @@ import java.util.function.Function;
  * A reply can carry a status, headers, any body (HTML, cut-off JSON) and a delay.
  *
  * <p>Observation: {@link #requests()} records every request (path, model, JSON body, headers);
- * {@link #maxInFlight()} is the most requests it ever answered at once.
+ * {@link #maxInFlight()} is the most requests it ever held at once (from arrival until the answer
+ * starts; the scripted delay is inside that span).
  *
  * <p>Thread-safe: tests may script it while a client is calling.
  */
@@ -223,11 +224,16 @@ public final class OpenAiTestServer implements AutoCloseable {
   private void handle(HttpExchange exchange) {
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
+    boolean counted = true;
     try {
       Reply reply = reply(exchange);
       if (!reply.delay().isZero()) {
         Thread.sleep(reply.delay().toMillis());
       }
+      // No longer in flight before the first byte goes out: a client that has its answer (and
+      // sends its next request) must never find this one still counted.
+      inFlight.decrementAndGet();
+      counted = false;
       byte[] body = reply.body().getBytes(UTF_8);
       reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
       exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
@@ -237,7 +243,9 @@ public final class OpenAiTestServer implements AutoCloseable {
     } catch (IOException | InterruptedException e) {
       // The client gave up (timeout) or the server is closing: nothing to answer.
     } finally {
-      inFlight.decrementAndGet();
+      if (counted) {
+        inFlight.decrementAndGet();
+      }
       exchange.close();
     }
   }

@@ -77,25 +77,32 @@ public final class RetryingCall<T> {
   // time, and the futures chaining them publish the writes safely.
   private void attempt() {
     String model = models.get(modelIndex);
-    limiter.acquire(tenant).thenAcceptAsync(permit -> {
-      T value;
+    limiter.acquire(tenant).thenAccept(permit -> {
       try {
-        attempts++;
-        attemptOnModel++;
-        value = call.apply(model);
-      } catch (Throwable t) {
+        blocking.execute(() -> callWith(permit, model));
+      } catch (RuntimeException e) {
+        // The executor refused the task (shutting down): nothing will run it, so give back the
+        // permit here and end the call.
         permit.release();
-        failed(model, Failure.of(t, timeout));
-        return;
+        result.completeExceptionally(new LlmCallFailedException("the LLM gateway is shutting down",
+            what + ": cannot schedule the call: " + e, e));
       }
-      permit.release();
-      result.complete(new Answer<>(value, model, attempts));
-    }, blocking).exceptionally(t -> {
-      // The executor refused the task (shutting down): nothing will run it.
-      result.completeExceptionally(new LlmCallFailedException("the LLM gateway is shutting down",
-          what + ": cannot schedule the call: " + t, t));
-      return null;
     });
+  }
+
+  private void callWith(TenantLimiter.Permit permit, String model) {
+    T value;
+    try {
+      attempts++;
+      attemptOnModel++;
+      value = call.apply(model);
+    } catch (Throwable t) {
+      permit.release();
+      failed(model, Failure.of(t, timeout));
+      return;
+    }
+    permit.release();
+    result.complete(new Answer<>(value, model, attempts));
   }
 
   private void failed(String model, Failure f) {
@@ -111,7 +118,8 @@ public final class RetryingCall<T> {
       Duration delay = policy.delay(attemptOnModel, f.retryAfter());
       log.info("{} on {}: attempt {} failed ({}); again in {} ms", what, model, attemptOnModel, description,
           delay.toMillis());
-      CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS, blocking).execute(this::attempt);
+      // The timer thread only hands over: attempt() schedules the call itself on the executor.
+      CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(this::attempt);
       return;
     }
     if (f.kind() != Failure.Kind.FATAL && modelIndex + 1 < models.size()) {
