@@ -34,6 +34,9 @@ public final class EntitySharding {
                 Map.of(
                     "role", c.getString("role"),
                     "remember-entities", c.getBoolean("remember-entities"),
+                    // In the journal, not in distributed data: remembered entities survive a
+                    // restart of the whole cluster, and nodes need no local storage for them.
+                    "remember-entities-store", "eventsourced",
                     "passivation.default-idle-strategy.idle-entity.timeout",
                         c.getDuration("passivate-after-idle").toMillis() + "ms"))
             .withFallback(system.settings().config().getConfig("pekko.cluster.sharding"));

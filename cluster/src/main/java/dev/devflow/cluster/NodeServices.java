@@ -2,12 +2,12 @@ package dev.devflow.cluster;
 
 import dev.devflow.actors.feed.FeedHub;
 import dev.devflow.actors.feed.FeedProjection;
+import dev.devflow.actors.feed.PushFollower;
 import dev.devflow.actors.flag.FeatureFlag;
 import dev.devflow.actors.flag.FlagCatalog;
 import dev.devflow.actors.pipeline.JobQueue;
 import dev.devflow.actors.pipeline.Pipeline;
 import dev.devflow.actors.pipeline.PipelineStarter;
-import dev.devflow.actors.pipeline.PipelineTrigger;
 import dev.devflow.actors.pipeline.RepoPipelines;
 import dev.devflow.actors.repo.GitStorage;
 import dev.devflow.actors.runner.Runner;
@@ -16,6 +16,13 @@ import dev.devflow.actors.secrets.TieredSecrets;
 import dev.devflow.actors.tenant.Plan;
 import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.actors.webhook.WebhookDispatcher;
+import dev.devflow.agents.Agent;
+import dev.devflow.agents.AgentFeed;
+import dev.devflow.agents.ReviewTrigger;
+import dev.devflow.agents.llm.LlmGateway;
+import dev.devflow.agents.review.Reviewer;
+import dev.devflow.persistence.agents.AgentStore;
+import dev.devflow.persistence.llm.LlmStore;
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.audit.AuditStore;
 import dev.devflow.persistence.secrets.SecretStore;
@@ -43,12 +50,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 record NodeServices(
     Database db, GitStorage git, FeedStore feedStore, FeedHub feedHub, FlagCatalog flags, WebhookStore webhookStore,
     ActorRef<WebhookDispatcher.Command> webhooks, PipelineStarter pipelines, JobLogStore jobLogs, SecretStore secrets,
-    TieredSecrets jobSecrets, AuditStore audit, Executor blocking) {
+    TieredSecrets jobSecrets, AuditStore audit, AgentStore agents, LlmGateway llm, Executor blocking) {
 
   /** Every sharded entity type (for metrics and readiness). */
   static final List<EntityTypeKey<?>> ENTITY_TYPES =
       List.of(Tenant.ENTITY_KEY, Repo.ENTITY_KEY, FeatureFlag.ENTITY_KEY, Pipeline.ENTITY_KEY,
-          RepoPipelines.ENTITY_KEY, JobQueue.ENTITY_KEY);
+          RepoPipelines.ENTITY_KEY, JobQueue.ENTITY_KEY, Agent.ENTITY_KEY);
 
   /** How often the flag catalog re-reads the newest flag entries, in case the hub missed a batch. */
   private static final Duration FLAG_RELOAD = Duration.ofSeconds(30);
@@ -71,7 +78,8 @@ record NodeServices(
     JobQueue.init(system, new JobQueue.Settings(ci.leaseTimeout(), ci.labelAliases()));
 
     FeedStore feedStore = new FeedStore(db);
-    FeedProjection.init(system, db.settings(), new JournalTail(db), feedStore, blocking, settings.feed().projection());
+    FeedProjection.init(system, db.settings(), new JournalTail(db), feedStore, blocking, settings.feed().projection(),
+        List.of(new AgentFeed()));
     FeedHub feedHub = new FeedHub();
     system.systemActorOf(feedHub.behavior(feedStore, blocking, settings.feed().hubCheckInterval()), "feed-hub", Props.empty());
 
@@ -101,7 +109,9 @@ record NodeServices(
         WebhookDispatcher.init(system, feedHub, webhookStore, feedStore, blocking, settings.feed().webhooks());
 
     PipelineStarter pipelines = new PipelineStarter(system, git, blocking);
-    PipelineTrigger.init(system, "core", feedStore, feedHub, pipelines, blocking);
+    PushFollower.init(system, "pipeline-trigger", "ci-trigger", "core", feedStore, feedHub,
+        push -> push.deletesRef() ? CompletableFuture.completedFuture(null) : pipelines.onPush(push.tenant(),
+            push.repo(), push.ref(), push.before(), push.after(), push.tenant(), push.id()), blocking);
     JobLogStore jobLogs = new JobLogStore(db);
     AuditStore audit = new AuditStore(db);
     TieredSecrets jobSecrets = new TieredSecrets(settings.secrets().sources(), secrets, audit);
@@ -109,7 +119,15 @@ record NodeServices(
       Runner.start(system, new Runner.Settings(ci.runnerName(), ci.runnerLabels(), ci.runnerSlots(), ci.runnerWorkDir(),
           git, jobLogs, ci.logCap(), jobSecrets, ci.runnerHeartbeat()));
     }
+
+    // AI agents: every node can call the model (the gateway limits calls per tenant on each node);
+    // review tasks come from pushes through their own singleton.
+    LlmGateway llm = new LlmGateway(settings.llm(), new LlmStore(db), blocking);
+    system.getWhenTerminated().thenRun(llm::close);
+    AgentStore agents = new AgentStore(db);
+    Agent.init(system, new Reviewer(llm, git, agents, settings.reviewLimits(), blocking));
+    ReviewTrigger.init(system, "core", feedStore, feedHub, agents, blocking);
     return new NodeServices(db, git, feedStore, feedHub, flags, webhookStore, webhooks, pipelines, jobLogs, secrets,
-        jobSecrets, audit, blocking);
+        jobSecrets, audit, agents, llm, blocking);
   }
 }

@@ -1,6 +1,8 @@
 package dev.devflow.cluster;
 
 import com.typesafe.config.Config;
+import dev.devflow.agents.llm.LlmSettings;
+import dev.devflow.agents.review.DiffLimits;
 import dev.devflow.http.AuthFailureLimit;
 import dev.devflow.persistence.DatabaseSettings;
 import java.nio.file.Path;
@@ -35,7 +37,9 @@ public record NodeSettings(
     FeedConfig feed,
     CiConfig ci,
     SecretsConfig secrets,
-    AuthFailureLimit authFailures) {
+    AuthFailureLimit authFailures,
+    LlmSettings llm,
+    DiffLimits reviewLimits) {
 
   public static final Set<String> KNOWN_ROLES = Set.of("api", "core", "runner", "runtime");
 
@@ -82,7 +86,10 @@ public record NodeSettings(
         CiConfig.from(c, home),
         SecretsConfig.from(c, home),
         new AuthFailureLimit(c.getInt("http.auth-failures.max"), c.getDuration("http.auth-failures.window"),
-            c.getDuration("http.auth-failures.max-backoff")));
+            c.getDuration("http.auth-failures.max-backoff")),
+        LlmSettings.fromConfig(c.getConfig("llm")),
+        new DiffLimits(c.getInt("agents.review.max-chunk-chars"), c.getInt("agents.review.max-files"),
+            c.getInt("agents.review.max-file-chars")));
   }
 
   public boolean embeddedDatabase() {

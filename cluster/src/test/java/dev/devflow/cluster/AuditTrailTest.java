@@ -67,6 +67,7 @@ class AuditTrailTest {
       ok(api.call("DELETE", "/api/v1/tenants/acme/webhooks/h1", token, null));
       ok(api.call("PUT", "/api/v1/tenants/acme/secrets/S", token, "{\"value\":\"v\"}"));
       ok(api.call("DELETE", "/api/v1/tenants/acme/secrets/S", token, null));
+      ok(api.call("PUT", "/api/v1/tenants/acme/agents/bot", token, "{\"kind\":\"reviewer\",\"repo\":\"site\"}"));
 
       Path work = dir.resolve("work");
       GitInteropTest.ok(dir, "init", "-q", work.toString());

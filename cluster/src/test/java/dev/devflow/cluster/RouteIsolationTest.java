@@ -110,7 +110,8 @@ class RouteIsolationTest {
       Map.entry("POST /api/v1/tenants/{t}/flags/evaluate", "{\"context\":{\"userId\":\"u1\"}}"),
       Map.entry("POST /api/v1/tenants/{t}/analytics/events", "{\"event\":\"evil\",\"userId\":\"u1\"}"),
       Map.entry("PUT /api/v1/tenants/{t}/secrets/{name}", "{\"value\":\"evil\"}"),
-      Map.entry("PUT /api/v1/tenants/{t}/repos/{r}/secrets/{name}", "{\"value\":\"evil\"}"));
+      Map.entry("PUT /api/v1/tenants/{t}/repos/{r}/secrets/{name}", "{\"value\":\"evil\"}"),
+      Map.entry("PUT /api/v1/tenants/{t}/agents/{name}", "{\"kind\":\"reviewer\",\"repo\":\"vault\"}"));
 
   static final String MALFORMED_BODY = "{\"name\": ";
 
@@ -221,6 +222,10 @@ class RouteIsolationTest {
     // so its delivery log stays empty (and nothing leaves the machine).
     created(send("PUT", "/api/v1/tenants/acme/webhooks/fx1", bearer(acmeAdmin),
         "{\"url\":\"http://203.0.113.10/hook\",\"types\":[\"release.live\"],\"secret\":\"hook-secret\"}"));
+
+    // {name} again: a review agent on the repository (created after the push: it reviews nothing).
+    created(send("PUT", "/api/v1/tenants/acme/agents/fx1", bearer(acmeAdmin),
+        "{\"kind\":\"reviewer\",\"repo\":\"vault\"}"));
 
     // {name} again: a tenant and a repository secret (404: no such route in this build).
     for (String secret : new TreeSet<>(OPTIONAL_FIXTURES.keySet())) {

@@ -10,6 +10,7 @@ import dev.devflow.persistence.feed.JournalTail;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -73,9 +74,9 @@ public final class FeedProjection {
 
   /** Starts the singleton on this node's side (call once per node). */
   public static void init(ActorSystem<?> system, DatabaseSettings dbSettings, JournalTail tail, FeedStore store,
-      Executor blocking, Settings settings) {
-    Behavior<Command> behavior = Behaviors.supervise(
-            Behaviors.<Command>setup(ctx -> new FeedProjection(ctx, tail, store, blocking, settings).start(dbSettings)))
+      Executor blocking, Settings settings, List<FeedSource> sources) {
+    Behavior<Command> behavior = Behaviors.supervise(Behaviors.<Command>setup(ctx ->
+            new FeedProjection(ctx, tail, store, blocking, settings, sources).start(dbSettings)))
         .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
     ClusterSingleton.get(system).init(SingletonActor.of(behavior, "feed-projection"));
   }
@@ -85,6 +86,8 @@ public final class FeedProjection {
   private final FeedStore store;
   private final Executor blocking;
   private final Settings settings;
+  private final Map<String, FeedSource> sources;
+  private final List<String> entityTypes;
   private final Serialization serialization;
   private Set<ActorRef<FeedHub.Command>> hubs = Set.of();
   private long offset = -1;
@@ -92,12 +95,17 @@ public final class FeedProjection {
   private boolean wakeAgain;
   private volatile long gapSince;
 
-  private FeedProjection(ActorContext<Command> ctx, JournalTail tail, FeedStore store, Executor blocking, Settings settings) {
+  private FeedProjection(ActorContext<Command> ctx, JournalTail tail, FeedStore store, Executor blocking, Settings settings,
+      List<FeedSource> sources) {
     this.ctx = ctx;
     this.tail = tail;
     this.store = store;
     this.blocking = blocking;
     this.settings = settings;
+    this.sources = sources.stream().collect(java.util.stream.Collectors.toMap(FeedSource::entityType, f -> f));
+    List<String> types = new ArrayList<>(FeedProjectionHandler.ENTITY_TYPES);
+    types.addAll(this.sources.keySet());
+    this.entityTypes = List.copyOf(types);
     this.serialization = SerializationExtension.get(ctx.getSystem());
   }
 
@@ -158,7 +166,7 @@ public final class FeedProjection {
   /** Runs on the blocking dispatcher. {@code from} is -1 before the offset has been read. */
   private Outcome batch(long from) {
     long start = from >= 0 ? from : store.offset(NAME).orElse(0L);
-    JournalTail.Batch batch = tail.after(start, settings.batchSize(), FeedProjectionHandler.ENTITY_TYPES);
+    JournalTail.Batch batch = tail.after(start, settings.batchSize(), entityTypes);
     List<JournalRow> rows = batch.rows();
     if (rows.isEmpty()) {
       return new Outcome(start, List.of(), false, false);
@@ -203,7 +211,11 @@ public final class FeedProjection {
     }
     try {
       Object event = serialization.deserialize(row.payload(), row.serializerId(), row.manifest()).get();
-      return FeedProjectionHandler.drafts(row.ordering(), row.persistenceId(), event);
+      String id = row.persistenceId();
+      FeedSource source = sources.get(id.substring(0, id.indexOf('|')));
+      return source != null
+          ? source.drafts(row.ordering(), id.substring(id.indexOf('|') + 1), event)
+          : FeedProjectionHandler.drafts(row.ordering(), id, event);
     } catch (Exception e) {
       // One unreadable event must not stop every tenant's feed; it is logged with its position.
       log.error("feed: cannot read journal row {} of {}: {}", row.ordering(), row.persistenceId(), e.toString());

@@ -1,8 +1,7 @@
-package dev.devflow.actors.pipeline;
+package dev.devflow.actors.feed;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.devflow.actors.feed.FeedHub;
 import dev.devflow.persistence.feed.FeedStore;
 import dev.devflow.persistence.feed.SourcedRecord;
 import java.time.Duration;
@@ -23,27 +22,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts pipelines for pushes: follows {@code repo.pushed} entries of every tenant's feed (one
- * instance per cluster, a singleton on the core role) with its own offset, and hands each push to
- * the {@link PipelineStarter}. The offset is stored after the pipelines of a batch exist, and a push
- * started twice (after a crash) gets the same pipeline numbers back: each push starts its
- * pipelines exactly once.
+ * Hands every push to a handler: follows {@code repo.pushed} entries of every tenant's feed (one
+ * instance per cluster and handler, a cluster singleton) with its own offset. The offset is stored
+ * after the handler finished a whole batch, so a push can reach the handler twice (after a crash)
+ * but is never missed: handlers are idempotent by {@link Push#id()}. Pipelines start this way
+ * (each push starts its pipelines once), and AI agents get their review tasks.
  *
  * <p>Woken by this node's feed hub when a push arrives, with a slow poll as a safety net. A push
- * that cannot be started (its repository was deleted meanwhile) is skipped after {@link
+ * the handler keeps failing on (its repository was deleted meanwhile) is skipped after {@link
  * #ATTEMPTS} tries with an error in the log; one that timed out (shards moving after a node died)
- * is tried again until it starts.
+ * is tried again until it is handled.
  */
-public final class PipelineTrigger {
+public final class PushFollower {
 
-  static final String OFFSET = "ci-trigger";
+  /** A branch or tag update; {@code before}/{@code after} are 40 zeros for a created/deleted ref. */
+  public record Push(String id, String tenant, String repo, String ref, String before, String after,
+      java.time.Instant at) {
+
+    /** The push deleted the ref: there is nothing to build or review. */
+    public boolean deletesRef() {
+      return after.equals(ZERO);
+    }
+  }
+
+  /** Acts on one push; completes when done. */
+  public interface Handler {
+    java.util.concurrent.CompletionStage<?> onPush(Push push);
+  }
+
   static final List<String> TYPES = List.of("repo.pushed");
   static final int ATTEMPTS = 3;
   private static final Duration POLL = Duration.ofSeconds(2);
   private static final int BATCH = 50;
   private static final String ZERO = "0".repeat(40);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Logger log = LoggerFactory.getLogger(PipelineTrigger.class);
+  private static final Logger log = LoggerFactory.getLogger(PushFollower.class);
 
   sealed interface Command {}
 
@@ -55,22 +68,31 @@ public final class PipelineTrigger {
 
   private final ActorContext<Command> ctx;
   private final FeedStore store;
-  private final PipelineStarter starter;
+  private final String name;
+  private final String offsetName;
+  private final Handler handler;
   private final Executor blocking;
   private long offset = -1;
   private boolean busy;
   private boolean again;
   private int failures;
 
-  private PipelineTrigger(ActorContext<Command> ctx, FeedStore store, PipelineStarter starter, Executor blocking) {
+  private PushFollower(ActorContext<Command> ctx, String name, String offsetName, FeedStore store, Handler handler,
+      Executor blocking) {
     this.ctx = ctx;
+    this.name = name;
+    this.offsetName = offsetName;
     this.store = store;
-    this.starter = starter;
+    this.handler = handler;
     this.blocking = blocking;
   }
 
-  public static void init(ActorSystem<?> system, String role, FeedStore store, FeedHub hub, PipelineStarter starter,
-      Executor blocking) {
+  /**
+   * Starts the singleton {@code name} on nodes of {@code role}; {@code offsetName} keys its stored
+   * offset (a persisted contract: renaming it replays every push).
+   */
+  public static void init(ActorSystem<?> system, String name, String offsetName, String role, FeedStore store,
+      FeedHub hub, Handler handler, Executor blocking) {
     Behavior<Command> behavior = Behaviors.supervise(Behaviors.<Command>setup(ctx -> {
       Consumer<List<dev.devflow.persistence.feed.FeedRecord>> listener = batch -> {
         if (batch.stream().anyMatch(r -> TYPES.contains(r.type()))) {
@@ -81,10 +103,10 @@ public final class PipelineTrigger {
       return Behaviors.withTimers(timers -> {
         timers.startTimerWithFixedDelay(new Wake(), POLL);
         ctx.getSelf().tell(new Wake());
-        return new PipelineTrigger(ctx, store, starter, blocking).behavior(hub, listener);
+        return new PushFollower(ctx, name, offsetName, store, handler, blocking).behavior(hub, listener);
       });
     })).onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(500), Duration.ofSeconds(10), 0.2));
-    ClusterSingleton.get(system).init(SingletonActor.of(behavior, "pipeline-trigger")
+    ClusterSingleton.get(system).init(SingletonActor.of(behavior, name)
         .withSettings(org.apache.pekko.cluster.typed.ClusterSingletonSettings.create(system).withRole(role)));
   }
 
@@ -111,7 +133,7 @@ public final class PipelineTrigger {
         .onMessage(Failed.class, f -> {
           busy = false;
           failures++;
-          log.warn("pipeline trigger: batch after journal ordering {} failed ({} of {}): {}", offset, failures,
+          log.warn("{}: batch after journal ordering {} failed ({} of {}): {}", name, offset, failures,
               ATTEMPTS, f.error().toString());
           return Behaviors.same();
         })
@@ -127,7 +149,7 @@ public final class PipelineTrigger {
     boolean skipFailures = failures >= ATTEMPTS;
     long from = offset;
     CompletableFuture<Done> work = CompletableFuture
-        .supplyAsync(() -> from >= 0 ? from : store.offset(OFFSET).orElse(0L), blocking).thenCompose(start -> CompletableFuture
+        .supplyAsync(() -> from >= 0 ? from : store.offset(offsetName).orElse(0L), blocking).thenCompose(start -> CompletableFuture
         .supplyAsync(() -> store.afterSource(TYPES, start, BATCH), blocking)
         .thenCompose(batch -> {
           List<CompletableFuture<?>> started = new ArrayList<>();
@@ -138,7 +160,7 @@ public final class PipelineTrigger {
           return CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
               .thenApplyAsync(v -> {
                 if (last > start) {
-                  store.saveOffset(OFFSET, last);
+                  store.saveOffset(offsetName, last);
                 }
                 return new Done(last, !batch.isEmpty());
               }, blocking);
@@ -151,24 +173,21 @@ public final class PipelineTrigger {
     try {
       data = JSON.readTree(r.record().data());
     } catch (java.io.IOException e) {
-      log.error("pipeline trigger: unreadable repo.pushed entry {}: {}", r.ordering(), e.toString());
-      return CompletableFuture.completedFuture(null);
-    }
-    String after = data.path("after").asText(ZERO);
-    if (after.equals(ZERO)) {
+      log.error("{}: unreadable repo.pushed entry {}: {}", name, r.ordering(), e.toString());
       return CompletableFuture.completedFuture(null);
     }
     String tenant = r.record().tenant();
     String repo = data.path("repo").asText();
-    CompletableFuture<?> f = starter.onPush(tenant, repo, data.path("ref").asText(), data.path("before").asText(ZERO),
-        after, tenant, "push:" + r.ordering() + ":" + r.index()).toCompletableFuture();
+    Push push = new Push("push:" + r.ordering() + ":" + r.index(), tenant, repo, data.path("ref").asText(),
+        data.path("before").asText(ZERO), data.path("after").asText(ZERO), r.record().at());
+    CompletableFuture<?> f = handler.onPush(push).toCompletableFuture();
     return skipFailures ? f.exceptionally(e -> {
       Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
       if (cause instanceof org.apache.pekko.pattern.AskTimeoutException) {
         // The cluster is busy or moving shards (a node died): never a reason to drop a push.
         throw new java.util.concurrent.CompletionException(cause);
       }
-      log.error("pipeline trigger: push to {}/{} {} skipped after {} attempts: {}", tenant, repo, after, ATTEMPTS,
+      log.error("{}: push to {}/{} {} skipped after {} attempts: {}", name, tenant, repo, push.after(), ATTEMPTS,
           e.toString());
       return null;
     }) : f;
