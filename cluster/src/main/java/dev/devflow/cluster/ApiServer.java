@@ -3,6 +3,7 @@ package dev.devflow.cluster;
 import dev.devflow.actors.flag.FlagEvaluation;
 import dev.devflow.actors.repo.GitMaintenance;
 import dev.devflow.actors.flag.experiment.ExposureRecorder;
+import dev.devflow.http.AgentRoutes;
 import dev.devflow.http.AnalyticsRoutes;
 import dev.devflow.http.ApiRoutes;
 import dev.devflow.http.AuditLog;
@@ -85,7 +86,7 @@ final class ApiServer {
     FlagEvaluation evaluation = new FlagEvaluation(node.flags(), exposures);
     AnalyticsRoutes analyticsRoutes = new AnalyticsRoutes(system, auth, analytics, maxBody);
     TenantRoutes tenants = new TenantRoutes(system, auth, maxBody, ask);
-    RepoRoutes repos = new RepoRoutes(system, auth, node.git(), node.secrets(), maxBody, ask);
+    RepoRoutes repos = new RepoRoutes(system, auth, node.git(), node.secrets(), node.agents(), maxBody, ask);
     FeedRoutes feed = new FeedRoutes(system, auth, node.feedHub(), node.feedStore(), settings.feed().routes());
     WebhookRoutes webhooks = new WebhookRoutes(system, auth, node.webhookStore(), node.webhooks(),
         settings.feed().webhooks().allowPrivateTargets(), maxBody);
@@ -98,6 +99,7 @@ final class ApiServer {
     SecretRoutes secrets = new SecretRoutes(system, auth, node.secrets(), () -> List.copyOf(node.jobSecrets().system().keySet()),
         settings.secrets().maxValueBytes(), maxBody, ask);
     AuditRoutes audit = new AuditRoutes(system, auth);
+    AgentRoutes agents = new AgentRoutes(system, auth, node.agents(), node.llm(), node.blocking(), maxBody, ask);
     GitRoutes git = new GitRoutes(system, auth, node.git(), maintenance, ask, settings.maxPushBytes(),
         settings.gitRequestTimeout());
     return HttpServer.start(
@@ -106,7 +108,7 @@ final class ApiServer {
             settings.httpPort(),
             ApiRoutes.of(metrics, service, tenants,
                 List.of(repos::route, pipelines::route, feed::route, webhooks::route, flags::route,
-                    analyticsRoutes::route, secrets::route, audit::route),
+                    analyticsRoutes::route, secrets::route, audit::route, agents::route),
                 List.of(git.route(), unleash.route(), pipelines.runners(), audit.clusterRoute())),
             settings.drainTimeout())
         .thenApply(binding -> binding.localAddress().getPort());

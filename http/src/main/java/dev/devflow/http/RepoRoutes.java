@@ -6,6 +6,7 @@ import dev.devflow.actors.pipeline.Pipeline;
 import dev.devflow.actors.pipeline.RepoPipelines;
 import dev.devflow.actors.repo.GitStorage;
 import dev.devflow.actors.repo.Repo;
+import dev.devflow.persistence.agents.AgentStore;
 import dev.devflow.persistence.secrets.SecretStore;
 import dev.devflow.actors.tenant.Role;
 import java.io.IOException;
@@ -74,13 +75,15 @@ public final class RepoRoutes extends ApiDirectives {
   private final ClusterSharding sharding;
   private final GitStorage storage;
   private final SecretStore secrets;
+  private final AgentStore agents;
   private final Duration askTimeout;
   private final Executor blocking;
 
   public RepoRoutes(ActorSystem<?> system, Authenticator authenticator, GitStorage storage, SecretStore secrets,
-      long maxBodyBytes, Duration askTimeout) {
+      AgentStore agents, long maxBodyBytes, Duration askTimeout) {
     super(authenticator, maxBodyBytes);
     this.secrets = secrets;
+    this.agents = agents;
     this.sharding = ClusterSharding.get(system);
     this.storage = storage;
     this.askTimeout = askTimeout;
@@ -219,9 +222,13 @@ public final class RepoRoutes extends ApiDirectives {
     if (!Names.isValid(r)) {
       return completeProblem(ProblemException.notFound("repository " + t + "/" + r + " not found").problem());
     }
-    // A repository created later under the same name must not inherit this one's secrets.
+    // A repository created later under the same name must not inherit this one's secrets or
+    // reviews.
     return completeAsync(repo(t, r).<Done>askWithStatus(Repo.Delete::new, askTimeout)
-            .thenApplyAsync(d -> secrets.deleteRepo(t, r), blocking),
+            .thenApplyAsync(d -> {
+              agents.deleteRepo(t, r);
+              return secrets.deleteRepo(t, r);
+            }, blocking),
         d -> complete(StatusCodes.NO_CONTENT));
   }
 
