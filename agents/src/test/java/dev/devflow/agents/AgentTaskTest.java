@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -205,6 +206,27 @@ class AgentTaskTest {
     assertEquals(0, s.tasksFailed());
     assertTrue(server.requests().size() >= 2, "the task ran again after the restart");
     assertEquals(1, agents.reviews(tenant, "site", null, 10).size());
+  }
+
+  @Test
+  void aCrashedWorkerIsRestartedByItsSupervisorAndTheTaskStillPostsOnce() throws Exception {
+    var a = agent("");
+    configure(a, config(0));
+    ReviewTask task = push("crash");
+    // The repository is away when the worker starts: reading the diff throws, the worker crashes;
+    // its supervisor starts it again a second later, when the repository is back.
+    Path repo = git.dir(tenant, "site");
+    Path away = repo.resolveSibling("site-away");
+    Files.move(repo, away);
+    LoggingTestKit.error(TaskWorker.TaskCrashedException.class).expect(testKit.system(), () -> {
+      start(a, task);
+      return null;
+    });
+    Files.move(away, repo);
+    Agent.State s = await(a, st -> st.pending().isEmpty());
+    assertEquals(1, s.reviewsPosted());
+    assertEquals(0, s.tasksFailed());
+    assertEquals(1, server.requests().size());
   }
 
   @Test
