@@ -252,7 +252,7 @@ public abstract class ApiDirectives extends AllDirectives {
             .addHeader(WWWAuthenticate.create(challenge)));
   }
 
-  private static Optional<String> bearer(String header) {
+  static Optional<String> bearer(String header) {
     if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return Optional.of(header.substring(7).trim());
     }

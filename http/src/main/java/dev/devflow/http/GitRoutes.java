@@ -347,7 +347,8 @@ public final class GitRoutes extends ApiDirectives {
         inner);
   }
 
-  private static Optional<String> basicPassword(String header) {
+  /** The password of a Basic Authorization header (git and the app router take a token there). */
+  static Optional<String> basicPassword(String header) {
     if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
       return Optional.empty();
     }
