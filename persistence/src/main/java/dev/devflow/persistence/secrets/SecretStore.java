@@ -35,6 +35,12 @@ public final class SecretStore {
    */
   public static final String WEBHOOKS = "#webhook";
 
+  /**
+   * The scope of the generated passwords of app databases ({@code AppDatabases}), one per app
+   * name: like {@link #WEBHOOKS}, never listed and never given to a job.
+   */
+  public static final String APP_DATABASES = "#app-db";
+
   private final Database db;
   private final KeyringSource source;
   private volatile Keyring keys;
