@@ -15,9 +15,10 @@ import java.util.function.Consumer;
  * two words does not cut a secret in two (a secret inside a 64 KiB run of non-blank text can still
  * be cut; the masker then sees its two halves separately).
  *
- * <p>Not thread-safe: one reader thread per stream.
+ * <p>Not thread-safe: one reader thread per stream. Public for the runtime's app processes
+ * ({@code dev.devflow.actors.runtime}), which read their output the same way.
  */
-final class LineReader {
+public final class LineReader {
 
   static final int MAX_LINE_BYTES = 64 * 1024;
   static final int SPLIT_SEARCH_BYTES = 1024;
@@ -25,7 +26,7 @@ final class LineReader {
   private LineReader() {}
 
   /** Reads {@code in} to its end, handing each line (without terminator) to {@code lines}. */
-  static void forEachLine(InputStream in, Consumer<String> lines) throws IOException {
+  public static void forEachLine(InputStream in, Consumer<String> lines) throws IOException {
     byte[] buf = new byte[MAX_LINE_BYTES];
     int start = 0;
     int end = 0;

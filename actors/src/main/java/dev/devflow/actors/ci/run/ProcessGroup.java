@@ -9,17 +9,18 @@ import java.util.concurrent.TimeUnit;
  * children. The step runs under {@code setsid}, which makes its process the leader of a new group
  * whose id is its pid.
  *
- * <p>Thread-safe; {@link #signal} blocks for the few milliseconds {@code kill} takes.
+ * <p>Thread-safe; {@link #signal} blocks for the few milliseconds {@code kill} takes. Public for the
+ * runtime's app processes ({@code dev.devflow.actors.runtime}), which run under {@code setsid} too.
  */
-final class ProcessGroup {
+public final class ProcessGroup {
 
   private final long id;
 
-  ProcessGroup(long id) {
+  public ProcessGroup(long id) {
     this.id = id;
   }
 
-  long id() {
+  public long id() {
     return id;
   }
 
@@ -28,7 +29,7 @@ final class ProcessGroup {
    * gone is not an error; nor is a failing {@code kill}, which can only mean the same here. Should
    * {@code kill} itself not start, the leader and its descendants are killed one by one instead.
    */
-  void signal(String signal) {
+  public void signal(String signal) {
     try {
       Process kill = new ProcessBuilder("kill", "-s", signal, "--", "-" + id)
           .redirectErrorStream(true)
