@@ -96,7 +96,8 @@ class RuntimeSupervisorTest {
     appArtifact = blobs.put(BlobStoreTest.tarOf(blobs, src));
     // The defaults' back-off (1 s to 1 min): a restart after kill -9 must still be quick with them.
     RuntimeSettings defaults = RuntimeSettings.defaults(home.resolve("work"), "node-a.local");
-    assertEquals(Duration.ofSeconds(1), defaults.restartMin());
+    assertEquals(defaults, RuntimeSettings.fromConfig(testKit.system().settings().config(), home.resolve("work"),
+        "node-a.local"));
     runtime = testKit.spawn(RuntimeSupervisor.create(defaults, blobs, logs), "runtime");
   }
 
@@ -193,6 +194,10 @@ class RuntimeSupervisorTest {
         healthy.port(), 0), view);
     Path dir = home.resolve("work").resolve(spec.instanceId());
     assertTrue(Files.exists(dir.resolve("app.py")));
+    // Starting a known id again does not start a second process: the new reportTo hears its state.
+    TestProbe<InstanceEvent> again = start(runtime, spec);
+    assertEquals(healthy, again.expectMessageClass(Healthy.class, START));
+    assertEquals(healthy.pid(), view(runtime, spec.instanceId()).pid());
 
     await("the log is stored", Duration.ofSeconds(10), () -> logText(spec).contains("GET /hi"));
     String log = logText(spec);
@@ -202,11 +207,20 @@ class RuntimeSupervisorTest {
     assertTrue(Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z GET /hi$").matcher(log).find(), log);
 
     runtime.tell(new RuntimeSupervisor.StopInstance(spec.instanceId(), Duration.ofSeconds(5)));
-    events.expectMessage(START, new Stopped(spec.instanceId()));
+    again.expectMessage(START, new Stopped(spec.instanceId()));
+    events.expectNoMessage(Duration.ofMillis(200));
     assertFalse(groupAlive(healthy.pid()), "the process group is gone once Stopped is reported");
     assertFalse(Files.exists(dir));
     assertTrue(logText(spec).contains("[devflow] stopped"), logText(spec));
     await("the instance is no longer listed", Duration.ofSeconds(10), () -> view(runtime, spec.instanceId()) == null);
+  }
+
+  @Test
+  void anInvalidInstanceIdFails() {
+    InstanceSpec bad = new InstanceSpec("../etc", "acme", "web-app", 3, "web", "true", appArtifact, Map.of(), "/", 30,
+        List.of());
+    Failed failed = start(runtime, bad).expectMessageClass(Failed.class, START);
+    assertTrue(failed.reason().startsWith("invalid instance id"), failed.reason());
   }
 
   @Test
