@@ -5,6 +5,8 @@ import dev.devflow.actors.repo.GitMaintenance;
 import dev.devflow.actors.flag.experiment.ExposureRecorder;
 import dev.devflow.http.AgentRoutes;
 import dev.devflow.http.AnalyticsRoutes;
+import dev.devflow.http.AppRouter;
+import dev.devflow.http.AppRoutes;
 import dev.devflow.http.ApiRoutes;
 import dev.devflow.http.AuditLog;
 import dev.devflow.http.AuditRoutes;
@@ -100,6 +102,10 @@ final class ApiServer {
         settings.secrets().maxValueBytes(), maxBody, ask);
     AuditRoutes audit = new AuditRoutes(system, auth);
     AgentRoutes agents = new AgentRoutes(system, auth, node.agents(), node.llm(), node.blocking(), maxBody, ask);
+    AppRoutes apps = new AppRoutes(system, auth, node.apps(), node.git(), node.jobLogs(), node.blocking(), maxBody, ask);
+    AppRouter router = new AppRouter(system, auth, node.routes(), new AppRouter.Settings(
+        settings.deploy().routerTimeout(), AppRouter.Settings.DEFAULT.maxBodyBytes(),
+        AppRouter.Settings.DEFAULT.retryAfter(), AppRouter.Settings.DEFAULT.maxConnectionsPerInstance()));
     GitRoutes git = new GitRoutes(system, auth, node.git(), maintenance, ask, settings.maxPushBytes(),
         settings.gitRequestTimeout());
     return HttpServer.start(
@@ -108,8 +114,8 @@ final class ApiServer {
             settings.httpPort(),
             ApiRoutes.of(metrics, service, tenants,
                 List.of(repos::route, pipelines::route, feed::route, webhooks::route, flags::route,
-                    analyticsRoutes::route, secrets::route, audit::route, agents::route),
-                List.of(git.route(), unleash.route(), pipelines.runners(), audit.clusterRoute())),
+                    analyticsRoutes::route, secrets::route, audit::route, agents::route, apps::route),
+                List.of(git.route(), unleash.route(), pipelines.runners(), audit.clusterRoute(), router.route())),
             settings.drainTimeout())
         .thenApply(binding -> binding.localAddress().getPort());
   }

@@ -16,12 +16,26 @@ import dev.devflow.actors.secrets.TieredSecrets;
 import dev.devflow.actors.tenant.Plan;
 import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.actors.webhook.WebhookDispatcher;
+import dev.devflow.actors.Rejection;
+import dev.devflow.actors.deploy.App;
+import dev.devflow.actors.deploy.AppEndpoints;
+import dev.devflow.actors.deploy.AppEnvironment;
+import dev.devflow.actors.deploy.AppServices;
+import dev.devflow.actors.deploy.DeployTrigger;
+import dev.devflow.actors.deploy.ReleaseBuilder;
+import dev.devflow.actors.deploy.RouteTable;
+import dev.devflow.actors.deploy.RouteUpdate;
+import dev.devflow.actors.runtime.BlobStore;
+import dev.devflow.actors.runtime.RuntimeSettings;
+import dev.devflow.actors.runtime.RuntimeSupervisor;
 import dev.devflow.agents.Agent;
 import dev.devflow.agents.AgentFeed;
 import dev.devflow.agents.ReviewTrigger;
 import dev.devflow.agents.llm.LlmGateway;
 import dev.devflow.agents.review.Reviewer;
 import dev.devflow.persistence.agents.AgentStore;
+import dev.devflow.persistence.apps.AppDatabases;
+import dev.devflow.persistence.apps.AppStore;
 import dev.devflow.persistence.llm.LlmStore;
 import dev.devflow.persistence.Database;
 import dev.devflow.persistence.audit.AuditStore;
@@ -33,6 +47,8 @@ import dev.devflow.persistence.webhook.WebhookStore;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -40,6 +56,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
@@ -50,12 +69,13 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 record NodeServices(
     Database db, GitStorage git, FeedStore feedStore, FeedHub feedHub, FlagCatalog flags, WebhookStore webhookStore,
     ActorRef<WebhookDispatcher.Command> webhooks, PipelineStarter pipelines, JobLogStore jobLogs, SecretStore secrets,
-    TieredSecrets jobSecrets, AuditStore audit, AgentStore agents, LlmGateway llm, Executor blocking) {
+    TieredSecrets jobSecrets, AuditStore audit, AgentStore agents, LlmGateway llm, AppStore apps, RouteTable routes,
+    Executor blocking) {
 
   /** Every sharded entity type (for metrics and readiness). */
   static final List<EntityTypeKey<?>> ENTITY_TYPES =
       List.of(Tenant.ENTITY_KEY, Repo.ENTITY_KEY, FeatureFlag.ENTITY_KEY, Pipeline.ENTITY_KEY,
-          RepoPipelines.ENTITY_KEY, JobQueue.ENTITY_KEY, Agent.ENTITY_KEY);
+          RepoPipelines.ENTITY_KEY, JobQueue.ENTITY_KEY, Agent.ENTITY_KEY, App.ENTITY_KEY);
 
   /** How often the flag catalog re-reads the newest flag entries, in case the hub missed a batch. */
   private static final Duration FLAG_RELOAD = Duration.ofSeconds(30);
@@ -127,7 +147,53 @@ record NodeServices(
     AgentStore agents = new AgentStore(db);
     Agent.init(system, new Reviewer(llm, git, agents, settings.reviewLimits(), blocking));
     ReviewTrigger.init(system, "core", feedStore, feedHub, agents, blocking);
+
+    AppStore apps = new AppStore(db);
+    RouteTable routes = deployments(system, settings, git, pipelines, jobSecrets, secrets, db, jobLogs, blocking);
+    DeployTrigger.init(system, "core", feedStore, feedHub, apps, blocking);
     return new NodeServices(db, git, feedStore, feedHub, flags, webhookStore, webhooks, pipelines, jobLogs, secrets,
-        jobSecrets, audit, agents, llm, blocking);
+        jobSecrets, audit, agents, llm, apps, routes, blocking);
+  }
+
+  /**
+   * Deployments: App entities (built by CI jobs, run by the runtime supervisors), this node's
+   * route table kept current by the apps' route updates (a cluster-wide topic), and on a
+   * {@code runtime} node the supervisor of its instances.
+   */
+  private static RouteTable deployments(ActorSystem<?> system, NodeSettings settings, GitStorage git,
+      PipelineStarter pipelines, TieredSecrets jobSecrets, SecretStore secrets, Database db, JobLogStore jobLogs,
+      Executor blocking) {
+    DeployConfig deploy = settings.deploy();
+    BlobStore blobs = new BlobStore(deploy.blobs());
+    RouteTable routes = new RouteTable();
+    ActorRef<Topic.Command<RouteUpdate>> topic =
+        system.systemActorOf(Topic.create(RouteUpdate.class, "app-routes"), "app-routes-topic", Props.empty());
+    ActorRef<RouteUpdate> follower = system.systemActorOf(Behaviors.receiveMessage((RouteUpdate u) -> {
+      routes.update(u.tenant(), u.app(), u.endpoints());
+      return Behaviors.same();
+    }), "app-routes", Props.empty());
+    topic.tell(Topic.subscribe(follower));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    routes.setLoader((t, a) -> sharding.entityRefFor(App.ENTITY_KEY, App.entityId(t, a))
+        .<AppEndpoints>askWithStatus(App.GetEndpoints::new, settings.askTimeout())
+        .thenApply(Optional::of)
+        .exceptionally(error -> {
+          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+          if (Rejection.of(cause) == Rejection.NOT_FOUND) {
+            return Optional.empty();
+          }
+          throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+        }));
+    App.init(system, new AppServices(
+        new ReleaseBuilder(system, git, pipelines, blobs, deploy.buildRunsOn(), blocking),
+        new AppEnvironment(jobSecrets, secrets, new AppDatabases(db), blocking),
+        update -> topic.tell(Topic.publish(update)),
+        deploy.drain()));
+    if (settings.hasRole("runtime")) {
+      system.systemActorOf(RuntimeSupervisor.create(new RuntimeSettings(deploy.workDir(), settings.clusterHost(),
+              deploy.restartMin(), deploy.restartMax(), deploy.crashLoopLimit(), deploy.crashLoopWindow(),
+              deploy.logCapBytes()), blobs, jobLogs), "runtime-supervisor", Props.empty());
+    }
+    return routes;
   }
 }

@@ -39,7 +39,8 @@ public record NodeSettings(
     SecretsConfig secrets,
     AuthFailureLimit authFailures,
     LlmSettings llm,
-    DiffLimits reviewLimits) {
+    DiffLimits reviewLimits,
+    DeployConfig deploy) {
 
   public static final Set<String> KNOWN_ROLES = Set.of("api", "core", "runner", "runtime");
 
@@ -89,7 +90,8 @@ public record NodeSettings(
             c.getDuration("http.auth-failures.max-backoff")),
         LlmSettings.fromConfig(c.getConfig("llm")),
         new DiffLimits(c.getInt("agents.review.max-chunk-chars"), c.getInt("agents.review.max-files"),
-            c.getInt("agents.review.max-file-chars")));
+            c.getInt("agents.review.max-file-chars")),
+        DeployConfig.from(c, home));
   }
 
   public boolean embeddedDatabase() {

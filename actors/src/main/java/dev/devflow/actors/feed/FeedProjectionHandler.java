@@ -3,6 +3,9 @@ package dev.devflow.actors.feed;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.devflow.actors.deploy.App;
+import dev.devflow.actors.deploy.InstanceInfo;
+import dev.devflow.actors.deploy.Release;
 import dev.devflow.actors.flag.FeatureFlag;
 import dev.devflow.actors.pipeline.Pipeline;
 import dev.devflow.actors.flag.FlagDefinition;
@@ -25,7 +28,7 @@ final class FeedProjectionHandler {
   /** The entity types whose events can become entries: the journal reader skips the others. */
   static final List<String> ENTITY_TYPES =
       List.of(Repo.ENTITY_KEY.name(), Tenant.ENTITY_KEY.name(), FeatureFlag.ENTITY_KEY.name(),
-          Pipeline.ENTITY_KEY.name());
+          Pipeline.ENTITY_KEY.name(), App.ENTITY_KEY.name());
 
   /** A deleted ref's new id, and a created ref's old id, as git itself writes them. */
   static final String ZERO_ID = "0".repeat(40);
@@ -49,7 +52,49 @@ final class FeedProjectionHandler {
     if (entityType.equals(Pipeline.ENTITY_KEY.name())) {
       return pipeline(ordering, entityId, event);
     }
+    if (entityType.equals(App.ENTITY_KEY.name())) {
+      return app(ordering, entityId, event);
+    }
     return List.of();
+  }
+
+  /** {@code release.created}, {@code release.live}, {@code release.failed}, {@code instance.started}, {@code instance.failed}. */
+  private static List<FeedDraft> app(long ordering, String entityId, Object event) {
+    int slash = entityId.indexOf('/');
+    String tenant = entityId.substring(0, slash);
+    String app = entityId.substring(slash + 1);
+    if (event instanceof App.ReleaseCreated e) {
+      Release r = e.release();
+      ObjectNode data = base(tenant, r.createdAt()).put("app", app).put("release", r.number())
+          .put("commit", r.commit()).put("status", r.status());
+      if (r.rollbackOf() != 0) {
+        data.put("rollbackOf", r.rollbackOf());
+      }
+      return List.of(draft(ordering, 0, tenant, "release.created", data, r.createdAt()));
+    }
+    if (event instanceof App.ReleaseLive e) {
+      ObjectNode data = base(tenant, e.at()).put("app", app).put("release", e.release())
+          .put("previous", e.previous()).put("rollback", e.rollback());
+      return List.of(draft(ordering, 0, tenant, "release.live", data, e.at()));
+    }
+    if (event instanceof App.ReleaseFailed e) {
+      ObjectNode data = base(tenant, e.at()).put("app", app).put("release", e.release()).put("reason", e.reason());
+      return List.of(draft(ordering, 0, tenant, "release.failed", data, e.at()));
+    }
+    if (event instanceof App.InstanceStarted e) {
+      return List.of(draft(ordering, 0, tenant, "instance.started", instance(tenant, app, e.instance(), e.at()), e.at()));
+    }
+    if (event instanceof App.InstanceFailed e) {
+      return List.of(draft(ordering, 0, tenant, "instance.failed", instance(tenant, app, e.instance(), e.at())
+          .put("reason", e.instance().reason()), e.at()));
+    }
+    return List.of();
+  }
+
+  private static ObjectNode instance(String tenant, String app, InstanceInfo i, Instant at) {
+    return base(tenant, at).put("app", app).put("release", i.release()).put("instance", i.id())
+        .put("process", i.processType()).put("node", i.node()).put("port", i.port()).put("status", i.status())
+        .put("restarts", i.restarts());
   }
 
   /** {@code pipeline.created}, {@code job.started}, {@code job.finished}, {@code pipeline.finished}. */

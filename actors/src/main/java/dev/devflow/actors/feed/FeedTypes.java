@@ -18,7 +18,7 @@ public final class FeedTypes {
       "repo.created", "repo.pushed", "repo.deleted",
       "pipeline.created", "job.started", "job.finished", "pipeline.finished",
       "flag.changed",
-      "release.created", "release.live", "instance.started", "instance.failed",
+      "release.created", "release.live", "release.failed", "instance.started", "instance.failed",
       "review.posted", "secret.changed", "agent.status");
 
   /** Sent last to a client that fell behind, with the id to resume after. Not filterable. */

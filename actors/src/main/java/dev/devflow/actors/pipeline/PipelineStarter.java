@@ -102,6 +102,40 @@ public final class PipelineStarter {
     });
   }
 
+  /**
+   * How many pipelines {@link #onPush} starts for this push (workflows whose push filters match,
+   * and workflows that do not parse). Blocking: reads git.
+   */
+  public int pushPipelines(String tenant, String repo, String ref, String before, String after) {
+    try (Repository r = git.open(tenant, repo)) {
+      List<String> changed = WorkflowFiles.changedPaths(r, before, after);
+      int n = 0;
+      for (Candidate c : candidates(r, after)) {
+        if (c.error() != null || (c.workflow().push() != null && c.workflow().push().matches(ref, changed))) {
+          n++;
+        }
+      }
+      return n;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the workflows of " + tenant + "/" + repo + " at " + after, e);
+    }
+  }
+
+  /**
+   * Starts a pipeline from a workflow DevFlow wrote itself (a deployment's build), shown as coming
+   * from {@code path}; {@code triggerKey} makes a repeat return the same pipeline.
+   */
+  public CompletionStage<Pipeline.Summary> generated(String tenant, String repo, String ref, String sha, String event,
+      String actor, String triggerKey, String path, String text) {
+    Candidate c;
+    try {
+      c = new Candidate(new WorkflowFiles.File(path, text), WorkflowParser.parse(path, text), null);
+    } catch (WorkflowException e) {
+      throw new IllegalArgumentException("generated workflow does not parse: " + e.getMessage(), e);
+    }
+    return start(tenant, repo, ref, sha, null, event, actor, triggerKey, c);
+  }
+
   private static List<Candidate> candidates(Repository r, String sha) throws IOException {
     List<Candidate> out = new ArrayList<>();
     for (WorkflowFiles.File f : WorkflowFiles.at(r, sha)) {

@@ -1,6 +1,5 @@
 package dev.devflow.actors.runtime;
 
-import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -21,14 +20,7 @@ public record RuntimeSettings(Path workDir, String advertisedHost, Duration rest
 
   public static final long DEFAULT_LOG_CAP_BYTES = 5L * 1024 * 1024;
 
-  /** {@code devflow.runtime} of the config (see reference.conf) for this node. */
-  public static RuntimeSettings fromConfig(Config config, Path workDir, String advertisedHost) {
-    Config c = config.getConfig("devflow.runtime");
-    return new RuntimeSettings(workDir, advertisedHost, c.getDuration("restart-min"), c.getDuration("restart-max"),
-        c.getInt("crash-loop-limit"), c.getDuration("crash-loop-window"), c.getBytes("log-cap"));
-  }
-
-  /** 1 s to 1 min back-off, 5 crashes in 5 minutes, 5 MiB of log (reference.conf has the same). */
+  /** 1 s to 1 min back-off, 5 crashes in 5 minutes, 5 MiB of log (devflow.deploy's defaults too). */
   public static RuntimeSettings defaults(Path workDir, String advertisedHost) {
     return new RuntimeSettings(workDir, advertisedHost, Duration.ofSeconds(1), Duration.ofMinutes(1), 5,
         Duration.ofMinutes(5), DEFAULT_LOG_CAP_BYTES);

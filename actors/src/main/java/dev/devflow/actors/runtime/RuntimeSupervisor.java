@@ -59,6 +59,12 @@ public final class RuntimeSupervisor {
 
   public record ListInstances(ActorRef<InstanceList> replyTo) implements Command {}
 
+  /**
+   * Reports of a running instance go to {@code reportTo} from now on, starting with its current
+   * state: an app that restarted elsewhere takes its instances back. Unknown ids are ignored.
+   */
+  public record Adopt(String instanceId, ActorRef<InstanceEvent> reportTo) implements Command {}
+
   public record InstanceList(List<InstanceView> instances) implements CrossNodeMessage {
     public InstanceList {
       instances = List.copyOf(instances);
@@ -119,6 +125,13 @@ public final class RuntimeSupervisor {
         .onMessage(StartInstance.class, this::onStart)
         .onMessage(StopInstance.class, this::onStop)
         .onMessage(ListInstances.class, this::onList)
+        .onMessage(Adopt.class, a -> {
+          Instance instance = instances.get(a.instanceId());
+          if (instance != null) {
+            instance.child().tell(new InstanceActor.Rebind(a.reportTo()));
+          }
+          return Behaviors.same();
+        })
         .onMessage(StatusChanged.class, this::onStatusChanged)
         .onMessage(ChildGone.class, this::onChildGone)
         .build();

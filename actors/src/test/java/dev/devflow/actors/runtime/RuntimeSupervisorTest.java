@@ -96,8 +96,6 @@ class RuntimeSupervisorTest {
     appArtifact = blobs.put(BlobStoreTest.tarOf(blobs, src));
     // The defaults' back-off (1 s to 1 min): a restart after kill -9 must still be quick with them.
     RuntimeSettings defaults = RuntimeSettings.defaults(home.resolve("work"), "node-a.local");
-    assertEquals(defaults, RuntimeSettings.fromConfig(testKit.system().settings().config(), home.resolve("work"),
-        "node-a.local"));
     runtime = testKit.spawn(RuntimeSupervisor.create(defaults, blobs, logs), "runtime");
   }
 
