@@ -21,6 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,9 +46,18 @@ public final class LlmGateway implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(LlmGateway.class);
 
+  /** Model calls in flight on one node at most, over all tenants; more wait in a queue. */
+  static final int MAX_CALLS = 256;
+
   private final LlmSettings settings;
   private final LlmStore store;
   private final Executor blocking;
+  /**
+   * Model calls only: each holds its thread for the whole HTTP call (seconds to minutes with a
+   * real model), so they must not take the node's blocking dispatcher, which git, the API's JDBC
+   * reads and the feed share. The per-tenant limit bounds each tenant; this bounds the node.
+   */
+  private final ThreadPoolExecutor calls;
   private final Clients clients;
   private final TenantLimiter limiter;
   private final RetryPolicy policy;
@@ -53,6 +66,13 @@ public final class LlmGateway implements AutoCloseable {
     this.settings = settings;
     this.store = store;
     this.blocking = blocking;
+    AtomicInteger n = new AtomicInteger();
+    this.calls = new ThreadPoolExecutor(MAX_CALLS, MAX_CALLS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "llm-call-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.calls.allowCoreThreadTimeOut(true);
     this.clients = new Clients(settings.timeout());
     this.limiter = new TenantLimiter(settings.concurrencyPerTenant());
     this.policy = new RetryPolicy(settings.maxAttempts(), settings.backoffMin(), settings.backoffMax());
@@ -85,27 +105,30 @@ public final class LlmGateway implements AutoCloseable {
     String what = "chat " + r.tenant() + "/" + agent;
     return CompletableFuture.supplyAsync(() -> cached(key), blocking).thenCompose(hit -> {
       if (hit.isPresent()) {
-        account(() -> store.recordCacheHit(r.tenant(), agent, month(), hit.get().model()));
+        account(() -> store.recordCacheHit(r.tenant(), agent, month(), hit.get().model()), false);
         return CompletableFuture.completedFuture(
             new ChatResult(hit.get().response(), hit.get().model(), 0, 0, 0, true, 0));
       }
       checkBudgets(r.tenant(), agent, r.agentBudgetUsd(), endpoint);
       return new RetryingCall<>(r.tenant(), what, models,
           model -> OpenAiCalls.chat(clients.of(endpoint), model, r.messages(), r.schemaName(), r.schema()),
-          policy, settings.timeout(), limiter, blocking, redactor(endpoint)).run()
-          .thenApplyAsync(a -> {
+          policy, settings.timeout(), limiter, calls, redactor(endpoint)).run()
+          .thenApply(a -> {
             OpenAiCalls.ChatAnswer answer = a.value();
             double cost = settings.cost(answer.model(), answer.promptTokens(), answer.completionTokens());
+            // Under a budget the spend is written before the answer returns, so the caller's next
+            // call is checked against it; without one nobody waits for the bookkeeping.
+            boolean budgeted = endpoint.monthlyBudgetUsd() > 0 || r.agentBudgetUsd() > 0;
             account(() -> store.recordCall(r.tenant(), agent, month(), answer.model(), answer.promptTokens(),
-                answer.completionTokens(), cost));
+                answer.completionTokens(), cost), budgeted);
             if (key != null) {
               Instant now = Instant.now();
               account(() -> store.cache(key, new CachedAnswer(answer.model(), answer.content()), now,
-                  now.plus(settings.cacheTtl())));
+                  now.plus(settings.cacheTtl())), true);
             }
             return new ChatResult(answer.content(), answer.model(), answer.promptTokens(), answer.completionTokens(),
                 cost, false, a.attempts());
-          }, blocking);
+          });
     });
   }
 
@@ -130,13 +153,14 @@ public final class LlmGateway implements AutoCloseable {
     return CompletableFuture.runAsync(() -> checkBudgets(tenant, agentKey, 0, endpoint), blocking)
         .thenCompose(v -> new RetryingCall<>(tenant, "embed " + tenant + "/" + agentKey,
             List.of(endpoint.embeddingModel()), model -> OpenAiCalls.embed(clients.of(endpoint), model, texts),
-            policy, settings.timeout(), limiter, blocking, redactor(endpoint)).run())
-        .thenApplyAsync(a -> {
+            policy, settings.timeout(), limiter, calls, redactor(endpoint)).run())
+        .thenApply(a -> {
           OpenAiCalls.EmbedAnswer answer = a.value();
           double cost = settings.cost(answer.model(), answer.promptTokens(), 0);
-          account(() -> store.recordCall(tenant, agentKey, month(), answer.model(), answer.promptTokens(), 0, cost));
+          account(() -> store.recordCall(tenant, agentKey, month(), answer.model(), answer.promptTokens(), 0, cost),
+              endpoint.monthlyBudgetUsd() > 0);
           return new EmbeddingResult(answer.vectors(), answer.model(), answer.promptTokens(), cost);
-        }, blocking);
+        });
   }
 
   /** A tenant's (agent null) or agent's spend in a month. Blocks on the database. */
@@ -153,6 +177,7 @@ public final class LlmGateway implements AutoCloseable {
   @Override
   public void close() {
     clients.close();
+    calls.shutdownNow();
   }
 
   /**
@@ -214,11 +239,23 @@ public final class LlmGateway implements AutoCloseable {
     }
   }
 
-  private static void account(Runnable write) {
+  /** A bookkeeping write: now ({@code wait}), or on the blocking executor without anyone waiting. */
+  private void account(Runnable write, boolean wait) {
+    Runnable guarded = () -> {
+      try {
+        write.run();
+      } catch (RuntimeException e) {
+        log.warn("LLM accounting or cache write failed (the answer was returned anyway): {}", e.getMessage());
+      }
+    };
     try {
-      write.run();
+      if (wait) {
+        guarded.run();
+      } else {
+        blocking.execute(guarded);
+      }
     } catch (RuntimeException e) {
-      log.warn("LLM accounting or cache write failed (the answer is returned anyway): {}", e.getMessage());
+      log.warn("LLM accounting or cache write refused (the answer was returned anyway): {}", e.getMessage());
     }
   }
 

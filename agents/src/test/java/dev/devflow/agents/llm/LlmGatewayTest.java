@@ -109,6 +109,11 @@ class LlmGatewayTest extends GatewayTestBase {
         null, true, 0)));
     assertEquals(0, c.costUsd(), "a model without a price costs nothing");
 
+    // Without a budget the bookkeeping is written after the answer returned: wait for it.
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (gw.spend(tenant, null, thisMonth()).calls() < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
     Spend reviewer = gw.spend(tenant, "reviewer", thisMonth());
     assertEquals(0.007, reviewer.costUsd(), 1e-9);
     assertEquals(1007, reviewer.promptTokens(), "an unpriced model's tokens still count");
