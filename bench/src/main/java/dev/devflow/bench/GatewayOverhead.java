@@ -68,7 +68,10 @@ final class GatewayOverhead {
     return String.format("t%02d", i);
   }
 
-  /** Warm-up passes, then peer, gateway on an unbounded pool, gateway on a pool of {@code nodePool} threads. */
+  /**
+   * Warm-up passes, then peer, gateway with its bookkeeping executor unbounded, and with {@code
+   * nodePool} threads (model calls run on the gateway's own pool either way).
+   */
   List<Pass> run(Path home, int nodePool) throws Exception {
     List<Pass> passes = new ArrayList<>();
     try (EmbeddedDatabase pg = EmbeddedDatabase.start(home); Database db = Database.open(pg.settings(), 8)) {
@@ -85,13 +88,13 @@ final class GatewayOverhead {
         Caller viaGateway = t -> gateway.chat(request(t)).toCompletableFuture().get(60, TimeUnit.SECONDS);
         Caller viaPeer = t -> peer(http, t);
         Caller viaFixed = t -> onFixed.chat(request(t)).toCompletableFuture().get(60, TimeUnit.SECONDS);
-        // The gateway's accounting write, alone: each call makes one before it returns its answer.
+        // The gateway's accounting write, alone (without a budget it is made after the answer returns).
         Caller account = t -> store.recordCall(t, "bench", YearMonth.now(ZoneOffset.UTC), "bench-model", 1200, 300, 0);
         pass("warm-up peer", viaPeer, hold.toMillis());
         pass("warm-up gateway", viaGateway, hold.toMillis());
         passes.add(pass("plain HttpClient POST (peer)", viaPeer, hold.toMillis()));
-        passes.add(pass("LlmGateway, unbounded blocking pool", viaGateway, hold.toMillis()));
-        passes.add(pass("LlmGateway, " + nodePool + "-thread pool (the node's blocking dispatcher size)", viaFixed,
+        passes.add(pass("LlmGateway, bookkeeping on an unbounded pool", viaGateway, hold.toMillis()));
+        passes.add(pass("LlmGateway, bookkeeping on " + nodePool + " threads (the node's blocking dispatcher)", viaFixed,
             hold.toMillis()));
         passes.add(pass("only its accounting write (LlmStore.recordCall), no model call; whole time", account, 0));
       } finally {
