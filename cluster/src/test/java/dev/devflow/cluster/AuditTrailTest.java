@@ -69,8 +69,12 @@ class AuditTrailTest {
       ok(api.call("DELETE", "/api/v1/tenants/acme/secrets/S", token, null));
       ok(api.call("PUT", "/api/v1/tenants/acme/agents/bot", token, "{\"kind\":\"reviewer\",\"repo\":\"site\"}"));
 
+      // No instances: its releases build and go live without running anything.
+      ok(api.post("/api/v1/tenants/acme/apps", token, "{\"name\":\"web\",\"repo\":\"site\",\"instances\":0}"));
+
       Path work = dir.resolve("work");
       GitInteropTest.ok(dir, "init", "-q", work.toString());
+      Files.writeString(work.resolve("Procfile"), "web: sleep 600\n");
       Files.createDirectories(work.resolve(".devflow/workflows"));
       Files.writeString(work.resolve(".devflow/workflows/m.yml"),
           "on: workflow_dispatch\njobs:\n  wait:\n    runs-on: linux\n    steps:\n      - run: sleep 30\n");
@@ -80,6 +84,12 @@ class AuditTrailTest {
           + "/git/acme/site.git", "HEAD:refs/heads/main");
       ok(api.post("/api/v1/tenants/acme/repos/site/pipelines", token, "{\"ref\":\"main\"}"));
       ok(api.post("/api/v1/tenants/acme/repos/site/pipelines/1/cancel", token, null));
+      awaitLive(api, token, 1);
+      ok(api.post("/api/v1/tenants/acme/apps/web/deploy", token, "{}"));
+      awaitLive(api, token, 2);
+      ok(api.post("/api/v1/tenants/acme/apps/web/rollback", token, "{\"release\":1}"));
+      ok(api.call("PATCH", "/api/v1/tenants/acme/apps/web", token, "{\"instances\":0}"));
+      ok(api.call("DELETE", "/api/v1/tenants/acme/apps/web", token, null));
 
       Map<String, String> seen = new TreeMap<>();
       for (JsonNode e : api.get("/api/v1/tenants/acme/audit?limit=500", token).json().get("items")) {
@@ -96,6 +106,11 @@ class AuditTrailTest {
         assertEquals("ok", seen.get(action), action + " has no successful entry; the log has " + seen);
       }
     }
+  }
+
+  static void awaitLive(Api api, String token, long release) throws Exception {
+    FeedFixtures.await("release " + release + " live", 120, () -> api.get("/api/v1/tenants/acme/apps/web", token)
+        .json().path("currentRelease").path("number").asLong() == release);
   }
 
   static void ok(Api.Response r) {

@@ -111,7 +111,10 @@ class RouteIsolationTest {
       Map.entry("POST /api/v1/tenants/{t}/analytics/events", "{\"event\":\"evil\",\"userId\":\"u1\"}"),
       Map.entry("PUT /api/v1/tenants/{t}/secrets/{name}", "{\"value\":\"evil\"}"),
       Map.entry("PUT /api/v1/tenants/{t}/repos/{r}/secrets/{name}", "{\"value\":\"evil\"}"),
-      Map.entry("PUT /api/v1/tenants/{t}/agents/{name}", "{\"kind\":\"reviewer\",\"repo\":\"vault\"}"));
+      Map.entry("PUT /api/v1/tenants/{t}/agents/{name}", "{\"kind\":\"reviewer\",\"repo\":\"vault\"}"),
+      Map.entry("POST /api/v1/tenants/{t}/apps", "{\"name\":\"evil\",\"repo\":\"vault\"}"),
+      Map.entry("PATCH /api/v1/tenants/{t}/apps/{a}", "{\"instances\":3}"),
+      Map.entry("POST /api/v1/tenants/{t}/apps/{a}/rollback", "{\"release\":1}"));
 
   static final String MALFORMED_BODY = "{\"name\": ";
 
@@ -155,7 +158,7 @@ class RouteIsolationTest {
   /** The same variables naming nothing that exists, in a tenant that does not exist. */
   static final Map<String, String> GHOSTS = Map.of(
       "t", "ghost-tenant", "r", "ghost-repo", "n", "999", "job", "ghost-job", "key", "ghost-flag",
-      "name", "ghost-name", "id", "0123456789ab", "path", "ghost.txt");
+      "name", "ghost-name", "id", "0123456789ab", "path", "ghost.txt", "a", "ghost-app");
 
   static final RouteScanner.Scan SCAN = RouteScanner.scan(httpSources(), GHOSTS.keySet());
 
@@ -177,6 +180,7 @@ class RouteIsolationTest {
     FIXTURES.put("key", ACME_FLAG);
     FIXTURES.put("name", "fx1"); // a webhook and (once the routes exist) a secret of that name
     FIXTURES.put("path", "README.md");
+    FIXTURES.put("a", "fx1"); // an app on the repository, created after its push (nothing deploys)
     FIXTURES.put("id", null); // below: the id of a token created for it
     assertEquals(GHOSTS.keySet(), FIXTURES.keySet(), "every variable needs a fixture and a ghost");
 
@@ -226,6 +230,9 @@ class RouteIsolationTest {
     // {name} again: a review agent on the repository (created after the push: it reviews nothing).
     created(send("PUT", "/api/v1/tenants/acme/agents/fx1", bearer(acmeAdmin),
         "{\"kind\":\"reviewer\",\"repo\":\"vault\"}"));
+
+    // {a}: an app on the repository, created after the push (so it deploys nothing).
+    created(send("POST", "/api/v1/tenants/acme/apps", bearer(acmeAdmin), "{\"name\":\"fx1\",\"repo\":\"vault\"}"));
 
     // {name} again: a tenant and a repository secret (404: no such route in this build).
     for (String secret : new TreeSet<>(OPTIONAL_FIXTURES.keySet())) {
