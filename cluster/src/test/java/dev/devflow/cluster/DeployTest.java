@@ -51,9 +51,9 @@ class DeployTest {
                                          capture_output=True, text=True).stdout.strip()
                     body = ("rows " + out).encode()
                 else:
-                    body = ("%%s pid=%%d release=%%s prefix=%%s path=%%s" %% (VERSION, os.getpid(),
-                            os.environ.get("DEVFLOW_RELEASE"), self.headers.get("X-Forwarded-Prefix"),
-                            self.path)).encode()
+                    body = ("%%s pid=%%d release=%%s prefix=%%s path=%%s mode=%%s greeting=%%s" %% (VERSION,
+                            os.getpid(), os.environ.get("DEVFLOW_RELEASE"), self.headers.get("X-Forwarded-Prefix"),
+                            self.path, os.environ.get("MODE"), os.environ.get("GREETING"))).encode()
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -97,7 +97,8 @@ class DeployTest {
       Files.createDirectories(work);
       FeedFixtures.commit(work, url, "Procfile", "web: python3 app.py\n", "procfile");
       FeedFixtures.commit(work, url, "devflow.yml", "build:\n  - echo building $GITHUB_SHA\n"
-          + "health:\n  path: /health\n  timeoutSeconds: 20\n", "manifest");
+          + "health:\n  path: /health\n  timeoutSeconds: 20\nenv:\n  MODE: from-manifest\n  GREETING: overridden\n",
+          "manifest");
       FeedFixtures.commit(work, url, "app.py", pythonApp("v1"), "v1");
       FeedFixtures.push(work);
       JsonNode app = awaitLive(api, token, "site", 1);
@@ -107,6 +108,8 @@ class DeployTest {
       assertTrue(first.body().startsWith("v1 "), first.body());
       assertTrue(first.body().contains("prefix=/apps/acme/site"), first.body());
       assertTrue(first.body().contains("path=/hello?x=1"), first.body());
+      assertTrue(first.body().contains("mode=from-manifest greeting=hello"), "devflow.yml env, the app's env wins: "
+          + first.body());
       assertEquals("rows 1", get(node, "/apps/acme/site/db").body(), "DATABASE_URL: the app's own database");
       assertEquals("rows 2", get(node, "/apps/acme/site/db").body());
 
@@ -187,6 +190,16 @@ class DeployTest {
       // Logs and the feed.
       String logs = api.get("/api/v1/tenants/acme/apps/site/logs", token).body();
       assertTrue(logs.contains("served /"), logs);
+      try (RawSse follow = new RawSse(node.httpPort().join(), "/api/v1/tenants/acme/apps/site/logs?follow=true",
+          token, Map.of(), 0)) {
+        assertEquals(200, follow.readHead());
+        get(node, "/apps/acme/site/followed");
+        // Past output first, then new lines as they come (a stalled stream fails the read after 30 s).
+        int n = 1;
+        while (follow.readEvents(n).stream().noneMatch(m -> m.data().contains("served /followed"))) {
+          n = follow.events().size() + 1;
+        }
+      }
       try (RawSse feed = new RawSse(node.httpPort().join(),
           "/api/v1/tenants/acme/events?types=release.*,instance.*&after=0", token, Map.of(), 0)) {
         assertEquals(200, feed.readHead());

@@ -129,7 +129,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
   public record ReleaseBuildStarted(long release, long pipeline, Instant at) implements Event {}
 
   public record ReleaseBuilt(long release, String artifact, Map<String, String> processes, String healthPath,
-      int healthTimeoutSeconds, Instant at) implements Event {}
+      int healthTimeoutSeconds, Map<String, String> manifestEnv, Instant at) implements Event {}
 
   public record ReleaseFailed(long release, String reason, Instant at) implements Event {}
 
@@ -325,7 +325,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
         events.add(new AppUpdated(next, now));
         events.add(new ReleaseCreated(new Release(s.lastRelease() + 1, base.commit(), Release.DEPLOYING, null,
             base.pipeline(), base.artifact(), base.processes(), base.healthPath(), base.healthTimeoutSeconds(),
-            next.env(), 0, now, null), null));
+            next.env(), base.manifestEnv(), 0, now, null), null));
       }
     }
     if (events.isEmpty()) {
@@ -344,7 +344,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
     }
     Instant now = Instant.now();
     Release r = new Release(s.lastRelease() + 1, c.commit(), Release.BUILDING, null, null, null, null, null, 0,
-        s.config().env(), 0, now, null);
+        s.config().env(), null, 0, now, null);
     List<Event> events = new ArrayList<>();
     // A newer push replaces a release still on its way (it would be superseded at once anyway).
     if (s.deploying() != 0) {
@@ -380,7 +380,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
     }
     events.add(new ReleaseCreated(new Release(s.lastRelease() + 1, target.commit(), Release.DEPLOYING, null,
         target.pipeline(), target.artifact(), target.processes(), target.healthPath(), target.healthTimeoutSeconds(),
-        target.env(), target.number(), now, null), null));
+        target.env(), target.manifestEnv(), target.number(), now, null), null));
     return Effect().persist(events).thenRun(this::reconcile)
         .thenReply(c.replyTo(), ns -> StatusReply.success(summary(ns, false)));
   }
@@ -438,7 +438,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
     }
     ReleaseBuilder.Result b = c.result();
     return Effect().persist(new ReleaseBuilt(c.release(), b.artifact(), b.processes(), b.healthPath(),
-        b.healthTimeoutSeconds(), Instant.now())).thenRun(this::reconcile).thenNoReply();
+        b.healthTimeoutSeconds(), b.manifestEnv(), Instant.now())).thenRun(this::reconcile).thenNoReply();
   }
 
   private ReplyEffect<Event, State> failRelease(State s, long n, String reason) {
@@ -688,7 +688,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
         .onEvent(ReleaseCreated.class, (s, e) -> s.added(e.release(), e.pushId()))
         .onEvent(ReleaseBuildStarted.class, (s, e) -> s.replace(s.release(e.release()).withPipeline(e.pipeline())))
         .onEvent(ReleaseBuilt.class, (s, e) -> s.replace(s.release(e.release())
-            .built(e.artifact(), e.processes(), e.healthPath(), e.healthTimeoutSeconds())))
+            .built(e.artifact(), e.processes(), e.healthPath(), e.healthTimeoutSeconds(), e.manifestEnv())))
         .onEvent(ReleaseFailed.class, (s, e) -> {
           State ns = s.release(e.release()) == null ? s
               : s.replace(s.release(e.release()).withStatus(Release.FAILED, e.reason()));

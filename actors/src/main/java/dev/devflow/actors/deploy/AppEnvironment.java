@@ -13,8 +13,9 @@ import java.util.concurrent.Executor;
 
 /**
  * The environment an app's instances get: {@code DATABASE_URL} of the app's own database (created
- * on the first deploy), then the repository's secrets (all three tiers, as a CI job of the
- * repository gets them), then the release's env — a later one wins. The secret values and the
+ * on the first deploy), then the {@code env:} of the commit's devflow.yml, then the repository's
+ * secrets (all three tiers, as a CI job of the repository gets them), then the app's env — a later
+ * one wins. The secret values and the
  * database password are masked in the instances' logs.
  */
 public final class AppEnvironment {
@@ -41,6 +42,7 @@ public final class AppEnvironment {
       AppDatabases.AppDatabase db = databases.ensure(tenant, app, store);
       vars.put("DATABASE_URL", db.url());
       masked.add(db.password());
+      vars.putAll(r.manifestEnv());
       Map<String, String> s = secrets.forJob(tenant, repo, "app:" + tenant + "/" + app + "#" + r.number());
       vars.putAll(s);
       masked.addAll(s.values());

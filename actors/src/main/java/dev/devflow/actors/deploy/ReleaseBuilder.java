@@ -41,7 +41,8 @@ public final class ReleaseBuilder {
   record Request(String tenant, String app, String repo, String ref, String before, String commit, long release,
       Boolean requireCi) {}
 
-  record Result(String artifact, Map<String, String> processes, String healthPath, int healthTimeoutSeconds) {}
+  record Result(String artifact, Map<String, String> processes, String healthPath, int healthTimeoutSeconds,
+      Map<String, String> manifestEnv) {}
 
   private static final Duration POLL = Duration.ofSeconds(1);
   private static final Duration ASK = Duration.ofSeconds(10);
@@ -93,7 +94,7 @@ public final class ReleaseBuilder {
                 try {
                   String hash = blobs.put(artifact);
                   return new Result(hash, plan.processes(), plan.manifest().healthPath(),
-                      plan.manifest().healthTimeoutSeconds());
+                      plan.manifest().healthTimeoutSeconds(), plan.manifest().env());
                 } catch (IOException e) {
                   throw new IllegalStateException("cannot store the artifact of release " + r.release(), e);
                 }
