@@ -4,8 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.devflow.actors.Names;
-import dev.devflow.actors.Rejection;
-import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Role;
 import dev.devflow.agents.Agent;
 import dev.devflow.agents.AgentConfig;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -103,7 +100,7 @@ public final class AgentRoutes extends ApiDirectives {
     }
     return jsonBody(PutAgent.class, body -> {
       AgentConfig config = validate(body);
-      CompletionStage<Agent.Summary> configured = repoExists(t, config.repo())
+      CompletionStage<Agent.Summary> configured = repoNamedInBody(sharding, askTimeout, t, config.repo(), "repo")
           .thenCompose(v -> agent(t, name).<Agent.Summary>askWithStatus(
               reply -> new Agent.Configure(config, reply), askTimeout))
           .thenApplyAsync(s -> {
@@ -137,19 +134,6 @@ public final class AgentRoutes extends ApiDirectives {
           + "more");
     }
     return new AgentConfig(body.kind(), body.repo(), body.model(), body.instructions(), budget);
-  }
-
-  /** A repository that does not exist is the body's fault here (400), not a missing resource. */
-  private CompletionStage<Void> repoExists(String t, String r) {
-    return sharding.entityRefFor(Repo.ENTITY_KEY, t + "/" + r).<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout)
-        .<Void>thenApply(s -> null)
-        .exceptionally(error -> {
-          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-          if (Rejection.of(cause) == Rejection.NOT_FOUND) {
-            throw ProblemException.invalid("repo", "repository " + t + "/" + r + " does not exist");
-          }
-          throw error instanceof CompletionException ce ? ce : new CompletionException(error);
-        });
   }
 
   private Route get(String t, String name) {

@@ -1,6 +1,7 @@
 package dev.devflow.http;
 
 import dev.devflow.actors.Names;
+import dev.devflow.actors.Rejection;
 import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.tenant.Role;
 import dev.devflow.persistence.audit.AuditEntry;
@@ -8,6 +9,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -165,6 +167,23 @@ public abstract class ApiDirectives extends AllDirectives {
     }
     return completeAsync(sharding.entityRefFor(Repo.ENTITY_KEY, t + "/" + r)
         .<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout), inner::apply);
+  }
+
+  /**
+   * Completes when the repository {@code t/r} exists; one that does not is the request body's
+   * fault (400 naming {@code field}), not a missing resource: for bodies that name a repository.
+   */
+  protected static CompletionStage<Void> repoNamedInBody(ClusterSharding sharding, Duration askTimeout, String t,
+      String r, String field) {
+    return sharding.entityRefFor(Repo.ENTITY_KEY, t + "/" + r).<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout)
+        .<Void>thenApply(s -> null)
+        .exceptionally(error -> {
+          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+          if (Rejection.of(cause) == Rejection.NOT_FOUND) {
+            throw ProblemException.invalid(field, "repository " + t + "/" + r + " does not exist");
+          }
+          throw error instanceof CompletionException ce ? ce : new CompletionException(error);
+        });
   }
 
   /**

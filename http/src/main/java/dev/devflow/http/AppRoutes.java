@@ -9,7 +9,6 @@ import dev.devflow.actors.deploy.AppConfig;
 import dev.devflow.actors.deploy.InstanceInfo;
 import dev.devflow.actors.deploy.Release;
 import dev.devflow.actors.repo.GitStorage;
-import dev.devflow.actors.repo.Repo;
 import dev.devflow.actors.runtime.RuntimeSupervisor;
 import dev.devflow.actors.tenant.Role;
 import dev.devflow.persistence.apps.AppEntry;
@@ -144,7 +143,7 @@ public final class AppRoutes extends ApiDirectives {
       Map<String, String> env = env(body.env());
       AppConfig config = new AppConfig(body.repo(), branch, instances, env, body.requireCi(),
           Boolean.TRUE.equals(body.privateApp()));
-      CompletionStage<App.Summary> created = repoExists(t, body.repo())
+      CompletionStage<App.Summary> created = repoNamedInBody(sharding, askTimeout, t, body.repo(), "repo")
           .thenCompose(v -> app(t, body.name()).<App.Summary>askWithStatus(r -> new App.Create(config, r), askTimeout))
           .thenApplyAsync(s -> {
             store.register(new AppEntry(t, body.name(), body.repo(), branch));
@@ -180,19 +179,6 @@ public final class AppRoutes extends ApiDirectives {
       }
     }
     return Map.copyOf(env);
-  }
-
-  /** A repository that does not exist is the body's fault here (400), not a missing resource. */
-  private CompletionStage<Void> repoExists(String t, String r) {
-    return sharding.entityRefFor(Repo.ENTITY_KEY, t + "/" + r).<Repo.Summary>askWithStatus(Repo.Get::new, askTimeout)
-        .<Void>thenApply(s -> null)
-        .exceptionally(error -> {
-          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-          if (Rejection.of(cause) == Rejection.NOT_FOUND) {
-            throw ProblemException.invalid("repo", "repository " + t + "/" + r + " does not exist");
-          }
-          throw error instanceof CompletionException ce ? ce : new CompletionException(error);
-        });
   }
 
   private Route patchApp(String t, String a) {
