@@ -513,7 +513,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
     Instant now = Instant.now();
     List<Event> events = new ArrayList<>();
     if (e instanceof InstanceEvent.Healthy h) {
-      InstanceInfo info = new InstanceInfo(p.info().id(), p.info().release(), p.info().processType(), h.node(),
+      InstanceInfo info = new InstanceInfo(p.info().id(), p.info().release(), p.info().processType(), nodeOf(p.on()),
           h.port(), h.pid(), "healthy", h.restarts(), null);
       instances.put(info.id(), new Placed(info, p.on(), true));
       if (!p.announced() || h.restarts() > 0) {
@@ -652,7 +652,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
         .map(Placed::info)
         .filter(i -> i.release() == s.live() && i.processType().equals("web") && i.status().equals("healthy"))
         .sorted(Comparator.comparing(InstanceInfo::id))
-        .map(i -> new Endpoint(i.node(), i.port()))
+        .map(i -> new Endpoint(i.node().substring(0, i.node().lastIndexOf(':')), i.port()))
         .toList();
     return new AppEndpoints(healthy, s.config() != null && s.config().privateApp(), endpointsVersion);
   }
@@ -663,8 +663,13 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
     services.publish().accept(new RouteUpdate(tenant, app, endpoints(s)));
   }
 
-  private static String nodeOf(ActorRef<?> supervisor) {
-    return supervisor.path().address().host().getOrElse(() -> "127.0.0.1");
+  /** The runtime node (its cluster address, host:port) a supervisor runs on; instances listen on its host. */
+  private String nodeOf(ActorRef<?> supervisor) {
+    org.apache.pekko.actor.Address a = supervisor.path().address();
+    if (a.host().isEmpty()) { // this node's own supervisor: a local path has no address
+      a = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).selfMember().address();
+    }
+    return a.host().get() + ":" + a.port().get();
   }
 
   private Summary summary(State s, boolean created) {
