@@ -33,23 +33,49 @@ import org.apache.pekko.http.javadsl.ServerBinding;
  * The app router's cost: requests per second and latency percentiles of {@code GET /} straight to
  * one app process (a Node.js http server answering "ok") against the same through the router
  * ({@code /apps/bench/app/}), in-process with its RouteTable. Same client (raw sockets, HTTP/1.1
- * keep-alive, closed loop), same run, order alternated between rounds. Arguments: seconds per run
- * (default 10), rounds (default 2). Prints a Markdown table.
+ * keep-alive, closed loop, buffered reads), same run, order alternated between rounds. The client
+ * runs in a JVM of its own (this class with {@code client} as first argument), so that the router's
+ * JVM holds only the router: its CPU time per request is measured apart from the client's, and so
+ * is the app's. Arguments: seconds per run (default 10), rounds (default 2), router warm-up
+ * seconds (default 20). Prints a Markdown table.
  */
 public final class RouterBench {
 
   private static final int[] CONNECTIONS = {1, 32};
 
   record Result(String via, int connections, long requests, double seconds, long p50, long p99, long errors) {
+    String line() {
+      return String.join(" ", via, "" + connections, "" + requests, "" + seconds, "" + p50, "" + p99, "" + errors);
+    }
+
+    static Result parse(String line) {
+      String[] f = line.trim().split(" ");
+      return new Result(f[0], Integer.parseInt(f[1]), Long.parseLong(f[2]), Double.parseDouble(f[3]),
+          Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]));
+    }
+  }
+
+  /** A run with the CPU time the router's JVM and the app's process spent in it. */
+  record Measured(Result r, long routerCpuNanos, long appCpuNanos) {
     String row() {
-      return String.format("| %s | %d | %,.0f | %.3f | %.3f | %d |",
-          via, connections, requests / seconds, p50 / 1e6, p99 / 1e6, errors);
+      return String.format("| %s | %d | %,.0f | %.3f | %.3f | %d | %.0f | %.0f |",
+          r.via, r.connections, r.requests / r.seconds, r.p50 / 1e6, r.p99 / 1e6, r.errors,
+          r.requests == 0 ? 0 : routerCpuNanos / 1e3 / r.requests, r.requests == 0 ? 0 : appCpuNanos / 1e3 / r.requests);
     }
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("client")) {
+      // port path connections seconds: one second of warm-up (the client's JIT), then the run.
+      int port = Integer.parseInt(args[1]);
+      int connections = Integer.parseInt(args[3]);
+      run(args[2], port, args[2], connections, 1);
+      System.out.println(run(args[2], port, args[2], connections, Integer.parseInt(args[4])).line());
+      return;
+    }
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     Path dir = Files.createTempDirectory("router-bench");
     Files.writeString(dir.resolve("server.js"), """
         const http = require('http');
@@ -82,25 +108,27 @@ public final class RouterBench {
           .bind(new AppRouter(system, auth, table).route()).toCompletableFuture().get(10, TimeUnit.SECONDS);
       int routerPort = binding.localAddress().getPort();
 
-      // Warm-up: the JIT on both paths and the router's connection pool.
-      run("router", routerPort, "/apps/bench/app/", 32, 5);
-      run("direct", appPort, "/", 32, 3);
+      // Warm-up: the JIT on both paths and the router's connection pool. Long: on a busy machine
+      // the router's JIT was still compiling (C1 and C2 threads busy) after 5 s.
+      client("router", routerPort, "/apps/bench/app/", 32, warmUp, node);
+      client("router", routerPort, "/apps/bench/app/", 1, Math.max(1, warmUp / 4), node);
+      client("direct", appPort, "/", 32, 3, node);
 
-      List<Result> results = new ArrayList<>();
+      List<Measured> results = new ArrayList<>();
       for (int round = 0; round < rounds; round++) {
         for (int c : CONNECTIONS) {
           boolean routerFirst = round % 2 == 1;
           for (int i = 0; i < 2; i++) {
             boolean router = (i == 0) == routerFirst;
             results.add(router
-                ? run("router", routerPort, "/apps/bench/app/", c, seconds)
-                : run("direct", appPort, "/", c, seconds));
+                ? client("router", routerPort, "/apps/bench/app/", c, seconds, node)
+                : client("direct", appPort, "/", c, seconds, node));
           }
         }
       }
-      System.out.println("| via | connections | requests/s | p50 ms | p99 ms | errors |");
-      System.out.println("| --- | --- | --- | --- | --- | --- |");
-      results.forEach(r -> System.out.println(r.row()));
+      System.out.println("| via | connections | requests/s | p50 ms | p99 ms | errors | router CPU µs/req | app CPU µs/req |");
+      System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+      results.forEach(m -> System.out.println(m.row()));
     } finally {
       if (system != null) {
         system.terminate();
@@ -108,6 +136,39 @@ public final class RouterBench {
       }
       node.destroy();
     }
+  }
+
+  /**
+   * One run by a client JVM of its own; the CPU time this JVM (the router) and the app spent
+   * meanwhile (including the client's one-second warm-up, on both paths alike, so per request
+   * slightly high).
+   */
+  static Measured client(String via, int port, String path, int connections, int seconds, Process app)
+      throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(javaBin, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        RouterBench.class.getName(), "client", "" + port, path, "" + connections, "" + seconds)
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    // The client JVM's start-up is not counted: its warm-up connects first.
+    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long routerBefore = os.getProcessCpuTime();
+    long appBefore = cpuNanos(app.pid());
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    long routerAfter = os.getProcessCpuTime();
+    long appAfter = cpuNanos(app.pid());
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("client failed: " + out);
+    }
+    Result r = Result.parse(out.lines().reduce((a, b) -> b).orElseThrow());
+    return new Measured(new Result(via, r.connections, r.requests, r.seconds, r.p50, r.p99, r.errors),
+        routerAfter - routerBefore, appAfter - appBefore);
+  }
+
+  /** User and system CPU time of a process, from /proc (clock ticks of 10 ms). */
+  static long cpuNanos(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
   }
 
   /** {@code connections} closed-loop clients for {@code seconds}; latency of every request. */
@@ -124,6 +185,7 @@ public final class RouterBench {
         long[] mine = new long[1 << 16];
         int n = 0;
         Socket socket = null;
+        InputStream in = null;
         while (System.nanoTime() < end) {
           try {
             if (socket == null) {
@@ -131,12 +193,15 @@ public final class RouterBench {
               socket.setTcpNoDelay(true);
               socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
               socket.setSoTimeout(10_000);
+              // Buffered: a read per byte is a system call per byte, CPU the client takes from
+              // the app and the router on the same cores.
+              in = new java.io.BufferedInputStream(socket.getInputStream(), 8192);
             }
             long start = System.nanoTime();
             OutputStream out = socket.getOutputStream();
             out.write(request);
             out.flush();
-            if (!readResponse(socket.getInputStream())) {
+            if (!readResponse(in)) {
               throw new IOException("not a 200");
             }
             if (n == mine.length) {
