@@ -14,11 +14,14 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.Host;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethod;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -26,6 +29,7 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.ResponseEntity;
+import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
@@ -81,11 +85,16 @@ public final class AppRouter extends ApiDirectives {
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(
       HttpMethods.GET, HttpMethods.HEAD, HttpMethods.OPTIONS, HttpMethods.PUT, HttpMethods.DELETE);
 
-  private final ActorSystem<?> system;
+  /** What the router never passes on, when the request names no more in Connection. */
+  private static final Set<String> NOT_FORWARDED = union(HOP_BY_HOP, SET_BY_ROUTER);
+  private static final Set<String> NOT_FORWARDED_PRIVATE = union(NOT_FORWARDED, Set.of("authorization"));
+
   private final RouteTable table;
   private final Settings settings;
   private final Http http;
   private final ConnectionPoolSettings pool;
+  /** The host of each instance seen, parsed once (bounded: cleared when large). */
+  private final ConcurrentHashMap<Endpoint, Host> hosts = new ConcurrentHashMap<>();
   private final LoggingAdapter log;
   private final Materializer materializer;
 
@@ -95,7 +104,6 @@ public final class AppRouter extends ApiDirectives {
 
   public AppRouter(ActorSystem<?> system, Authenticator auth, RouteTable table, Settings settings) {
     super(auth, settings.maxBodyBytes());
-    this.system = system;
     this.table = table;
     this.settings = settings;
     this.http = Http.get(system);
@@ -124,20 +132,24 @@ public final class AppRouter extends ApiDirectives {
     if (!Names.isValid(t) || !Names.isValid(a)) {
       return notFound(t, a);
     }
-    return completeAsync(table.load(t, a), found -> {
-      if (found.isEmpty()) {
-        return notFound(t, a);
-      }
-      AppEndpoints app = found.get();
-      if (!app.privateApp()) {
-        return forward(t, a, false);
-      }
-      return authenticatedBy(
-          AppRouter::token,
-          HttpChallenge.createBasic("DevFlow"),
-          "app " + t + "/" + a + " is private: send a DevFlow token of tenant " + t,
-          p -> tenantScope(p, t, Role.READ, () -> forward(t, a, true)));
-    });
+    // The table nearly always knows the app: answer from it without waiting on a future (a hop
+    // to another thread), and ask its loader only on a miss.
+    Optional<AppEndpoints> known = table.get(t, a);
+    return known.isPresent() ? app(t, a, known) : completeAsync(table.load(t, a), found -> app(t, a, found));
+  }
+
+  private Route app(String t, String a, Optional<AppEndpoints> found) {
+    if (found.isEmpty()) {
+      return notFound(t, a);
+    }
+    if (!found.get().privateApp()) {
+      return forward(t, a, false);
+    }
+    return authenticatedBy(
+        AppRouter::token,
+        HttpChallenge.createBasic("DevFlow"),
+        "app " + t + "/" + a + " is private: send a DevFlow token of tenant " + t,
+        p -> tenantScope(p, t, Role.READ, () -> forward(t, a, true)));
   }
 
   private Route forward(String t, String a, boolean dropAuthorization) {
@@ -150,16 +162,18 @@ public final class AppRouter extends ApiDirectives {
             .addHeader(RetryAfter.create(seconds)));
       }
       String prefix = "/apps/" + t + "/" + a;
-      String pathAndQuery = (rest.isEmpty() ? "/" : rest)
-          + request.getUri().rawQueryString().map(q -> "?" + q).orElse("");
-      List<HttpHeader> headers = upstreamHeaders(request, client, prefix, dropAuthorization);
-      // The javadsl types withSizeLimit as HttpEntity; the entity is still the request's kind.
-      RequestEntity entity = (RequestEntity) request.entity().withSizeLimit(settings.maxBodyBytes());
+      // The instance's URI is set per attempt; path and query are parsed already.
+      HttpRequest upstream = HttpRequest.create()
+          .withUri(request.getUri().toRelative().path(rest.isEmpty() ? "/" : rest))
+          .withMethod(request.method())
+          .withHeaders(upstreamHeaders(request, client, prefix, dropAuthorization))
+          // The javadsl types withSizeLimit as HttpEntity; the entity is still the request's kind.
+          .withEntity((RequestEntity) request.entity().withSizeLimit(settings.maxBodyBytes()));
       boolean retry = IDEMPOTENT.contains(request.method());
-      return completeWithFuture(send(request.method(), first.get(), pathAndQuery, headers, entity)
+      return completeWithFuture(send(first.get(), upstream)
           .exceptionallyCompose(error -> retry && refused(error)
               ? table.next(t, a)
-                  .map(second -> send(request.method(), second, pathAndQuery, headers, entity))
+                  .map(second -> send(second, upstream))
                   .orElseGet(() -> CompletableFuture.failedFuture(error))
               : CompletableFuture.failedFuture(error))
           .handle((response, error) -> error == null
@@ -169,15 +183,15 @@ public final class AppRouter extends ApiDirectives {
   }
 
   /** One attempt on one instance; fails with a TimeoutException after the upstream timeout. */
-  private CompletableFuture<HttpResponse> send(
-      HttpMethod method, Endpoint to, String pathAndQuery, List<HttpHeader> headers, RequestEntity entity) {
-    String host = to.host().indexOf(':') >= 0 ? "[" + to.host() + "]" : to.host();
-    HttpRequest upstream = HttpRequest.create("http://" + host + ":" + to.port() + pathAndQuery)
-        .withMethod(method)
-        .withHeaders(headers)
-        .withEntity(entity);
+  private CompletableFuture<HttpResponse> send(Endpoint to, HttpRequest upstream) {
+    if (hosts.size() > 4096) {
+      hosts.clear();
+    }
+    Host host = hosts.computeIfAbsent(to, e -> Uri.create(
+        "http://" + (e.host().indexOf(':') >= 0 ? "[" + e.host() + "]" : e.host())).host());
+    Uri absolute = upstream.getUri().scheme("http").host(host).port(to.port());
     CompletableFuture<HttpResponse> sent = http
-        .singleRequest(upstream, http.defaultClientHttpsContext(), pool, log)
+        .singleRequest(upstream.withUri(absolute), http.defaultClientHttpsContext(), pool, log)
         .toCompletableFuture();
     CompletableFuture<HttpResponse> timed =
         sent.copy().orTimeout(settings.upstreamTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -192,12 +206,8 @@ public final class AppRouter extends ApiDirectives {
 
   private List<HttpHeader> upstreamHeaders(
       HttpRequest request, String client, String prefix, boolean dropAuthorization) {
-    Set<String> drop = new HashSet<>(HOP_BY_HOP);
-    drop.addAll(SET_BY_ROUTER);
-    if (dropAuthorization) {
-      drop.add("authorization");
-    }
-    connectionTokens(request.getHeaders(), drop);
+    Set<String> drop = connectionTokens(
+        request.getHeaders(), dropAuthorization ? NOT_FORWARDED_PRIVATE : NOT_FORWARDED);
     List<HttpHeader> out = new ArrayList<>();
     String forwardedFor = null;
     String host = null;
@@ -229,8 +239,7 @@ public final class AppRouter extends ApiDirectives {
   }
 
   private HttpResponse downstream(HttpResponse response) {
-    Set<String> drop = new HashSet<>(HOP_BY_HOP);
-    connectionTokens(response.getHeaders(), drop);
+    Set<String> drop = connectionTokens(response.getHeaders(), HOP_BY_HOP);
     List<HttpHeader> kept = new ArrayList<>();
     for (HttpHeader h : response.getHeaders()) {
       if (!drop.contains(h.lowercaseName())) {
@@ -240,15 +249,30 @@ public final class AppRouter extends ApiDirectives {
     return response.withHeaders(kept).withEntity((ResponseEntity) response.entity().withoutSizeLimit());
   }
 
-  /** Fields named in Connection are hop-by-hop too (RFC 9110 7.6.1). */
-  private static void connectionTokens(Iterable<HttpHeader> headers, Set<String> drop) {
+  /**
+   * {@code always} plus the fields named in Connection, hop-by-hop too (RFC 9110 7.6.1); {@code
+   * always} itself (no copy) when Connection names none beyond it.
+   */
+  private static Set<String> connectionTokens(Iterable<HttpHeader> headers, Set<String> always) {
+    Set<String> drop = always;
     for (HttpHeader h : headers) {
       if (h.lowercaseName().equals("connection")) {
         for (String token : h.value().split(",")) {
-          drop.add(token.trim().toLowerCase(Locale.ROOT));
+          String name = token.trim().toLowerCase(Locale.ROOT);
+          if (!drop.contains(name)) {
+            drop = drop == always ? new HashSet<>(always) : drop;
+            drop.add(name);
+          }
         }
       }
     }
+    return drop;
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 
   private HttpResponse failure(String t, String a, Throwable error) {
