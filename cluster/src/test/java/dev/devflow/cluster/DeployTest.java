@@ -73,7 +73,9 @@ class DeployTest {
 
   @Test
   void pushToDeployThroughTheRouter() throws Exception {
-    try (RunningNode node = TestNodes.start(TestNodes.options(dir.resolve("home")))) {
+    Map<String, Object> options = TestNodes.options(dir.resolve("home"));
+    options.put("devflow.deploy.drain", "2s"); // old instances serve 2 s after a switch (5 s by default)
+    try (RunningNode node = TestNodes.start(options)) {
       Api api = new Api(node.baseUrl());
       String token = api.tenantWithToken(node.createdAdminToken().orElseThrow(), "acme", "admin");
       FeedFixtures.createRepo(api, "acme", token, "site");
@@ -137,7 +139,7 @@ class DeployTest {
       FeedFixtures.commit(work, url, "app.py", pythonApp("v2"), "v2");
       FeedFixtures.push(work);
       awaitLive(api, token, "site", 2);
-      Thread.sleep(7000); // past the drain: the old instances are gone
+      Thread.sleep(4000); // past the drain: the old instances are stopping or gone
       running.set(false);
       client.join();
       assertEquals(0, failures.get(), "failed requests during the deploy, of " + requests.get());
