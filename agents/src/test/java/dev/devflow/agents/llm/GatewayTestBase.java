@@ -91,6 +91,21 @@ abstract class GatewayTestBase {
         null, null, true, 0);
   }
 
+  /**
+   * The month's spend of {@code agent} (null: the tenant's) once it counts {@code calls} calls:
+   * without a budget the gateway writes its bookkeeping after the answer has returned.
+   */
+  Spend spendAfter(LlmGateway gw, String agent, long calls) throws InterruptedException {
+    java.time.YearMonth month = java.time.YearMonth.now(java.time.ZoneOffset.UTC);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    Spend s = gw.spend(tenant, agent, month);
+    while (s.calls() < calls && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      s = gw.spend(tenant, agent, month);
+    }
+    return s;
+  }
+
   static <T> T await(CompletionStage<T> stage) throws Exception {
     try {
       return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
