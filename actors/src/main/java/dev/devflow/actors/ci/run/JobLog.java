@@ -166,7 +166,8 @@ public final class JobLog implements AutoCloseable {
     return bytes % mb == 0 ? bytes / mb + " MB" : bytes % 1024 == 0 ? bytes / 1024 + " KB" : bytes + " bytes";
   }
 
-  static int utf8Length(CharSequence s) {
+  /** The UTF-8 size of {@code s} without encoding it (log caps count bytes, per line). */
+  public static int utf8Length(CharSequence s) {
     int n = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -1,5 +1,6 @@
 package dev.devflow.actors.runtime.internal;
 
+import dev.devflow.actors.ci.run.JobLog;
 import dev.devflow.actors.ci.run.SecretMasker;
 import dev.devflow.persistence.ci.JobLogStore;
 import dev.devflow.persistence.ci.LogChunk;
@@ -98,7 +99,7 @@ public final class InstanceLog {
       return;
     }
     String entry = entry(masked);
-    int bytes = utf8Length(entry);
+    int bytes = JobLog.utf8Length(entry);
     if (accepted + bytes > capBytes) {
       capped = true;
       add(entry("[devflow] log cap of " + capBytes + " bytes reached; further output dropped"));
@@ -111,7 +112,7 @@ public final class InstanceLog {
   /** A line from the runtime itself, e.g. why the app is restarted. */
   public synchronized void notice(String text) {
     String entry = entry("[devflow] " + masker.mask(text));
-    int bytes = utf8Length(entry);
+    int bytes = JobLog.utf8Length(entry);
     if (capped || accepted + bytes > capBytes) {
       if (noticeBytes + bytes > NOTICE_ALLOWANCE) {
         return;
@@ -163,7 +164,7 @@ public final class InstanceLog {
   }
 
   private void add(String entry) {
-    int bytes = utf8Length(entry);
+    int bytes = JobLog.utf8Length(entry);
     if (bufferBytes + bytes > MAX_BUFFER_BYTES) {
       lostLines++;
       return;
@@ -184,23 +185,5 @@ public final class InstanceLog {
 
   private static String entry(String text) {
     return TIME.format(Instant.now()) + ' ' + text + '\n';
-  }
-
-  private static int utf8Length(CharSequence s) {
-    int n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n++;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 }
