@@ -33,7 +33,8 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * Runs one {@link WebhookWorker} per webhook (a cluster singleton on a {@code core} node). It
  * learns of new feed entries from its node's {@link FeedHub} (every node's hub gets every batch)
  * and wakes the workers of those tenants; it re-reads the webhook list when told a webhook
- * changed and, as a safety net, every {@link WebhookSettings#refreshInterval()}.
+ * changed and, as a safety net, every {@link WebhookSettings#refreshInterval()}, waking every
+ * worker then.
  */
 public final class WebhookDispatcher {
 
@@ -72,6 +73,9 @@ public final class WebhookDispatcher {
   private final Map<String, ActorRef<WebhookWorker.Command>> workers = new HashMap<>();
   private final Map<String, Webhook> definitions = new HashMap<>();
   private long spawned;
+  /** One read of the list at a time: two in flight could finish out of order, the older last. */
+  private boolean loading;
+  private boolean loadAgain;
 
   private WebhookDispatcher(ActorContext<Command> ctx, FeedHub hub, WebhookStore hooks, FeedStore feed,
       HttpClient http, Executor blocking, WebhookSettings settings) {
@@ -113,6 +117,11 @@ public final class WebhookDispatcher {
   }
 
   private Behavior<Command> refresh() {
+    if (loading) {
+      loadAgain = true;
+      return Behaviors.same();
+    }
+    loading = true;
     ctx.pipeToSelf(CompletableFuture.supplyAsync(hooks::all, blocking), (list, e) -> {
       if (e != null) {
         ctx.getLog().warn("cannot read the webhook list: {}", e.getMessage());
@@ -124,6 +133,11 @@ public final class WebhookDispatcher {
   }
 
   private Behavior<Command> onLoaded(Loaded l) {
+    loading = false;
+    if (loadAgain) {
+      loadAgain = false;
+      refresh();
+    }
     if (l.hooks() == null) {
       return Behaviors.same();
     }
@@ -143,8 +157,12 @@ public final class WebhookDispatcher {
             .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofMinutes(1), 0.2));
         // A unique name: a deleted webhook's worker may still be stopping when one of the same name starts.
         workers.put(key, ctx.spawn(w, URLEncoder.encode(key, StandardCharsets.UTF_8) + "-" + (++spawned)));
-      } else if (!h.equals(definitions.get(key))) {
-        worker.tell(new WebhookWorker.Configure(h));
+      } else {
+        if (!h.equals(definitions.get(key))) {
+          worker.tell(new WebhookWorker.Configure(h));
+        }
+        // Also when unchanged: a batch the hub never got (a node that had just joined) would
+        // otherwise wait for the tenant's next entry.
         worker.tell(new WebhookWorker.Wake());
       }
       definitions.put(key, h);
