@@ -2,6 +2,7 @@ package dev.devflow.cluster;
 
 import dev.devflow.actors.feed.FeedHub;
 import dev.devflow.actors.feed.FeedProjection;
+import dev.devflow.actors.feed.FeedWriter;
 import dev.devflow.actors.feed.PushFollower;
 import dev.devflow.actors.flag.FeatureFlag;
 import dev.devflow.actors.flag.FlagCatalog;
@@ -149,7 +150,7 @@ record NodeServices(
     ReviewTrigger.init(system, "core", feedStore, feedHub, agents, blocking);
 
     AppStore apps = new AppStore(db);
-    RouteTable routes = deployments(system, settings, git, pipelines, jobSecrets, secrets, db, jobLogs, blocking);
+    RouteTable routes = deployments(system, settings, git, pipelines, jobSecrets, secrets, db, jobLogs, feedStore, blocking);
     DeployTrigger.init(system, "core", feedStore, feedHub, apps, blocking);
     return new NodeServices(db, git, feedStore, feedHub, flags, webhookStore, webhooks, pipelines, jobLogs, secrets,
         jobSecrets, audit, agents, llm, apps, routes, blocking);
@@ -162,7 +163,7 @@ record NodeServices(
    */
   private static RouteTable deployments(ActorSystem<?> system, NodeSettings settings, GitStorage git,
       PipelineStarter pipelines, TieredSecrets jobSecrets, SecretStore secrets, Database db, JobLogStore jobLogs,
-      Executor blocking) {
+      FeedStore feedStore, Executor blocking) {
     DeployConfig deploy = settings.deploy();
     BlobStore blobs = new BlobStore(deploy.blobs());
     RouteTable routes = new RouteTable();
@@ -190,9 +191,12 @@ record NodeServices(
         update -> topic.tell(Topic.publish(update)),
         deploy.drain()));
     if (settings.hasRole("runtime")) {
+      ActorRef<FeedWriter.Command> output =
+          system.systemActorOf(FeedWriter.create(feedStore, blocking), "feed-writer", Props.empty());
       system.systemActorOf(RuntimeSupervisor.create(new RuntimeSettings(deploy.workDir(), settings.clusterHost(),
               deploy.restartMin(), deploy.restartMax(), deploy.crashLoopLimit(), deploy.crashLoopWindow(),
-              deploy.logCapBytes()), blobs, jobLogs), "runtime-supervisor", Props.empty());
+              deploy.logCapBytes()), blobs, jobLogs, draft -> output.tell(new FeedWriter.Append(draft))),
+          "runtime-supervisor", Props.empty());
     }
     return routes;
   }

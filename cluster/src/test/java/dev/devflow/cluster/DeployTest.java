@@ -2,9 +2,11 @@ package dev.devflow.cluster;
 
 import static dev.devflow.cluster.FeedFixtures.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -210,6 +212,20 @@ class DeployTest {
           types.add(m.event());
         }
         assertTrue(types.containsAll(List.of("release.created", "instance.started", "release.live")), types.toString());
+        assertFalse(types.contains("instance.output"), "app output only when asked for by name");
+      }
+      // The app's output, asked for by name, from the start of the feed.
+      try (RawSse output = new RawSse(node.httpPort().join(),
+          "/api/v1/tenants/acme/events?types=instance.output&after=0", token, Map.of(), 0)) {
+        assertEquals(200, output.readHead());
+        int n = 1;
+        while (output.readEvents(n).stream().noneMatch(m -> m.data().contains("served /followed"))) {
+          n = output.events().size() + 1;
+        }
+        JsonNode entry = new ObjectMapper().readTree(output.events().get(0).data());
+        assertEquals("site", entry.get("app").asText());
+        assertEquals("web", entry.get("process").asText());
+        assertTrue(entry.get("lines").isArray(), entry.toString());
       }
 
       // A Node.js app next to it.

@@ -10,6 +10,10 @@ import java.util.function.Predicate;
  * {@code tenant.created} and {@code plan.changed}) and the
  * {@code ?types=} filter syntax: a comma list of types, where {@code pipeline.*} stands for every
  * type starting with {@code pipeline.}.
+ *
+ * <p>{@link #OUTPUT} (app output, many entries a second from a busy app) reaches only clients and
+ * webhooks that name it exactly: no filter, {@code *} and {@code instance.*} leave it out, so that
+ * adding an app never floods a consumer that asked for "everything".
  */
 public final class FeedTypes {
 
@@ -18,8 +22,11 @@ public final class FeedTypes {
       "repo.created", "repo.pushed", "repo.deleted",
       "pipeline.created", "job.started", "job.finished", "pipeline.finished",
       "flag.changed",
-      "release.created", "release.live", "release.failed", "instance.started", "instance.failed",
+      "release.created", "release.live", "release.failed", "instance.started", "instance.failed", "instance.output",
       "review.posted", "secret.changed", "agent.status");
+
+  /** Lines an app instance printed (see the class comment). */
+  public static final String OUTPUT = "instance.output";
 
   /** Sent last to a client that fell behind, with the id to resume after. Not filterable. */
   public static final String RESYNC = "resync";
@@ -32,7 +39,7 @@ public final class FeedTypes {
   /** Parses {@code ?types=}; null or blank accepts everything. */
   public static Filter parse(String types) {
     if (types == null || types.isBlank()) {
-      return new Filter(t -> true, Optional.empty());
+      return new Filter(t -> !OUTPUT.equals(t), Optional.empty());
     }
     List<String> exact = new ArrayList<>();
     List<String> prefixes = new ArrayList<>();
@@ -54,7 +61,8 @@ public final class FeedTypes {
       }
     }
     return new Filter(
-        type -> RESYNC.equals(type) || exact.contains(type) || prefixes.stream().anyMatch(type::startsWith),
+        type -> RESYNC.equals(type) || exact.contains(type)
+            || (!OUTPUT.equals(type) && prefixes.stream().anyMatch(type::startsWith)),
         Optional.empty());
   }
 }

@@ -4,17 +4,21 @@ import dev.devflow.actors.runtime.RuntimeSupervisor.InstanceView;
 import dev.devflow.actors.runtime.internal.AppProcess;
 import dev.devflow.actors.runtime.internal.InstanceLog;
 import dev.devflow.actors.runtime.internal.Launch;
+import dev.devflow.actors.runtime.internal.OutputEntry;
 import dev.devflow.persistence.ci.JobLogStore;
+import dev.devflow.persistence.feed.FeedDraft;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -62,6 +66,8 @@ final class InstanceActor {
 
   private record FlushTick() implements Msg {}
 
+  private record FeedTick() implements Msg {}
+
   private record Flushed(Throwable failure) implements Msg {}
 
   private record CleanedUp(InstanceEvent report) implements Msg {}
@@ -70,6 +76,8 @@ final class InstanceActor {
   static final Duration HEALTH_INTERVAL = Duration.ofMillis(250);
   static final Duration HEALTH_REQUEST_TIMEOUT = Duration.ofSeconds(1);
   static final Duration FLUSH_EVERY = Duration.ofMillis(200);
+  /** At most one {@code instance.output} feed entry per instance this often. */
+  static final Duration FEED_EVERY = Duration.ofSeconds(1);
   static final Duration SHUTDOWN_KILL_AFTER = Duration.ofSeconds(2);
 
   private final ActorContext<Msg> ctx;
@@ -81,6 +89,7 @@ final class InstanceActor {
   private final Executor blocking;
   private final HttpClient http;
   private final InstanceLog log;
+  private final Consumer<FeedDraft> output;
   private final Path dir;
 
   private ActorRef<InstanceEvent> reportTo;
@@ -102,7 +111,7 @@ final class InstanceActor {
 
   private InstanceActor(ActorContext<Msg> ctx, TimerScheduler<Msg> timers, InstanceSpec spec,
       ActorRef<InstanceEvent> reportTo, ActorRef<RuntimeSupervisor.Command> parent, RuntimeSettings settings,
-      BlobStore blobs, JobLogStore logs, Executor blocking, HttpClient http) {
+      BlobStore blobs, JobLogStore logs, Consumer<FeedDraft> output, Executor blocking, HttpClient http) {
     this.ctx = ctx;
     this.timers = timers;
     this.spec = spec;
@@ -114,16 +123,19 @@ final class InstanceActor {
     this.http = http;
     this.log = new InstanceLog(logs, RuntimeSupervisor.logId(spec.tenant(), spec.app(), spec.instanceId()),
         spec.maskedValues(), settings.logCapBytes());
+    this.output = output;
     this.dir = settings.workDir().resolve(spec.instanceId());
     this.backoff = settings.restartMin();
   }
 
   static Behavior<Msg> create(InstanceSpec spec, ActorRef<InstanceEvent> reportTo,
       ActorRef<RuntimeSupervisor.Command> parent, RuntimeSettings settings, BlobStore blobs, JobLogStore logs,
-      Executor blocking, HttpClient http) {
+      Consumer<FeedDraft> output, Executor blocking, HttpClient http) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      InstanceActor a = new InstanceActor(ctx, timers, spec, reportTo, parent, settings, blobs, logs, blocking, http);
+      InstanceActor a =
+          new InstanceActor(ctx, timers, spec, reportTo, parent, settings, blobs, logs, output, blocking, http);
       timers.startTimerWithFixedDelay(new FlushTick(), FLUSH_EVERY);
+      timers.startTimerWithFixedDelay(new FeedTick(), FEED_EVERY);
       a.launch();
       return a.behavior();
     }));
@@ -149,6 +161,10 @@ final class InstanceActor {
         .onMessage(Stop.class, this::onStop)
         .onMessage(Rebind.class, this::onRebind)
         .onMessage(FlushTick.class, t -> flush())
+        .onMessage(FeedTick.class, t -> {
+          sendOutput();
+          return same();
+        })
         .onMessage(Flushed.class, this::onFlushed)
         .onMessage(CleanedUp.class, this::onCleanedUp)
         .onSignal(PostStop.class, s -> onPostStop())
@@ -393,6 +409,7 @@ final class InstanceActor {
 
   private Behavior<Msg> onCleanedUp(CleanedUp c) {
     if (c.report() instanceof InstanceEvent.Stopped stopped) {
+      sendOutput();
       CompletableFuture.runAsync(log::flush, blocking).whenComplete((v, e) -> reportTo.tell(stopped));
       return Behaviors.stopped();
     }
@@ -451,6 +468,10 @@ final class InstanceActor {
     }
     flushFailed = f.failure() != null;
     return same();
+  }
+
+  private void sendOutput() {
+    log.drainForFeed().ifPresent(lines -> output.accept(OutputEntry.of(spec, lines, Instant.now())));
   }
 
   private void signal(AppProcess app, String signal) {

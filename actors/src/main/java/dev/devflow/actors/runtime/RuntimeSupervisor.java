@@ -1,6 +1,7 @@
 package dev.devflow.actors.runtime;
 
 import dev.devflow.persistence.ci.JobLogStore;
+import dev.devflow.persistence.feed.FeedDraft;
 import dev.devflow.persistence.serialization.CrossNodeMessage;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -27,7 +29,7 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * into {@code <workDir>/<instanceId>}, runs the command with {@code PORT} set, checks its health,
  * restarts it with back-off after a crash, gives up on a crash loop, and reports to the
  * {@code reportTo} of its start ({@link InstanceEvent}). Its output goes to the {@link JobLogStore}
- * under {@link #logId}. A failed instance stays listed (status {@code failed}) until it is stopped.
+ * under {@link #logId}, and once a second to the tenant's feed as {@code instance.output}. A failed instance stays listed (status {@code failed}) until it is stopped.
  *
  * <p>Starting an instance id that is already known does not start it twice: the new
  * {@code reportTo} takes over and hears the instance's current state if it is healthy or failed.
@@ -91,26 +93,33 @@ public final class RuntimeSupervisor {
   private final RuntimeSettings settings;
   private final BlobStore blobs;
   private final JobLogStore logs;
+  private final Consumer<FeedDraft> output;
   private final Executor blocking;
   private final HttpClient http;
   private final Map<String, Instance> instances = new HashMap<>();
   private long spawned;
 
-  private RuntimeSupervisor(ActorContext<Command> ctx, RuntimeSettings settings, BlobStore blobs, JobLogStore logs) {
+  private RuntimeSupervisor(ActorContext<Command> ctx, RuntimeSettings settings, BlobStore blobs, JobLogStore logs,
+      Consumer<FeedDraft> output) {
     this.ctx = ctx;
     this.settings = settings;
     this.blobs = blobs;
     this.logs = logs;
+    this.output = output;
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500))
         .followRedirects(HttpClient.Redirect.NEVER).executor(blocking).build();
   }
 
-  /** The supervisor of this node; registers itself with the Receptionist under {@link #KEY}. */
-  public static Behavior<Command> create(RuntimeSettings settings, BlobStore blobs, JobLogStore logs) {
+  /**
+   * The supervisor of this node; registers itself with the Receptionist under {@link #KEY}.
+   * {@code output} gets the {@code instance.output} feed entries of its instances (it must not block).
+   */
+  public static Behavior<Command> create(RuntimeSettings settings, BlobStore blobs, JobLogStore logs,
+      Consumer<FeedDraft> output) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-      return new RuntimeSupervisor(ctx, settings, blobs, logs).behavior();
+      return new RuntimeSupervisor(ctx, settings, blobs, logs, output).behavior();
     });
   }
 
@@ -151,7 +160,7 @@ public final class RuntimeSupervisor {
       return Behaviors.same();
     }
     ActorRef<InstanceActor.Msg> child = ctx.spawn(
-        InstanceActor.create(spec, start.reportTo(), ctx.getSelf(), settings, blobs, logs, blocking, http),
+        InstanceActor.create(spec, start.reportTo(), ctx.getSelf(), settings, blobs, logs, output, blocking, http),
         "instance-" + spec.instanceId() + "-" + (++spawned));
     ctx.watchWith(child, new ChildGone(spec.instanceId(), child));
     instances.put(spec.instanceId(), new Instance(child, new InstanceView(spec.instanceId(), spec.tenant(),

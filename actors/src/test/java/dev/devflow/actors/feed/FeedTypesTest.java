@@ -27,6 +27,15 @@ class FeedTypesTest {
   }
 
   @Test
+  void appOutputOnlyWhenNamed() {
+    assertFalse(FeedTypes.parse(null).accepts().test(FeedTypes.OUTPUT));
+    assertFalse(FeedTypes.parse("*").accepts().test(FeedTypes.OUTPUT));
+    assertFalse(FeedTypes.parse("instance.*").accepts().test(FeedTypes.OUTPUT));
+    assertTrue(FeedTypes.parse("instance.*").accepts().test("instance.failed"));
+    assertTrue(FeedTypes.parse("release.live,instance.output").accepts().test(FeedTypes.OUTPUT));
+  }
+
+  @Test
   void unknownTypesAreNamed() {
     assertEquals(Optional.of("repo.pulled"), FeedTypes.parse("repo.pushed,repo.pulled").unknown());
     assertEquals(Optional.of("nothing.*"), FeedTypes.parse("nothing.*").unknown());

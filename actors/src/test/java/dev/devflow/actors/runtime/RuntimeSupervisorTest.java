@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.devflow.actors.runtime.InstanceEvent.Crashed;
 import dev.devflow.actors.runtime.InstanceEvent.Failed;
 import dev.devflow.actors.runtime.InstanceEvent.Healthy;
@@ -16,6 +18,7 @@ import dev.devflow.persistence.EmbeddedDatabase;
 import dev.devflow.persistence.Migrations;
 import dev.devflow.persistence.ci.JobLogStore;
 import dev.devflow.persistence.ci.LogChunk;
+import dev.devflow.persistence.feed.FeedDraft;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,8 +28,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
@@ -43,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RuntimeSupervisorTest {
 
   static final Duration START = Duration.ofSeconds(30);
+  static final ObjectMapper JSON = new ObjectMapper();
 
   /** Serves HTTP on $PORT; prints $TOKEN; with $CHATTY prints without end; answers with its line count. */
   static final String APP_PY = """
@@ -82,6 +89,8 @@ class RuntimeSupervisorTest {
   static ActorRef<RuntimeSupervisor.Command> runtime;
   static final HttpClient http = HttpClient.newHttpClient();
   static final AtomicInteger ids = new AtomicInteger();
+  /** The instance.output feed entries of every supervisor here. */
+  static final Queue<FeedDraft> output = new ConcurrentLinkedQueue<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -96,7 +105,7 @@ class RuntimeSupervisorTest {
     appArtifact = blobs.put(BlobStoreTest.tarOf(blobs, src));
     // The defaults' back-off (1 s to 1 min): a restart after kill -9 must still be quick with them.
     RuntimeSettings defaults = RuntimeSettings.defaults(home.resolve("work"), "node-a.local");
-    runtime = testKit.spawn(RuntimeSupervisor.create(defaults, blobs, logs), "runtime");
+    runtime = testKit.spawn(RuntimeSupervisor.create(defaults, blobs, logs, output::add), "runtime");
   }
 
   @AfterAll
@@ -131,6 +140,27 @@ class RuntimeSupervisorTest {
 
   static List<LogChunk> chunks(InstanceSpec spec) {
     return logs.read(RuntimeSupervisor.logId(spec.tenant(), spec.app(), spec.instanceId()), 1, 0, 100_000);
+  }
+
+  /** The instance.output entries of one instance, as JSON, in order. */
+  static List<JsonNode> outputOf(InstanceSpec spec) throws Exception {
+    List<JsonNode> out = new ArrayList<>();
+    for (FeedDraft d : output) {
+      JsonNode data = JSON.readTree(d.data());
+      assertEquals("instance.output", d.type());
+      if (data.get("instance").asText().equals(spec.instanceId())) {
+        out.add(data);
+      }
+    }
+    return out;
+  }
+
+  static List<String> outputLines(InstanceSpec spec) throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (JsonNode entry : outputOf(spec)) {
+      entry.get("lines").forEach(l -> lines.add(l.asText()));
+    }
+    return lines;
   }
 
   static String logText(InstanceSpec spec) {
@@ -203,6 +233,21 @@ class RuntimeSupervisorTest {
     assertTrue(log.contains("token is ***"), log);
     assertFalse(log.contains("s3cr3t-token"), log);
     assertTrue(Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z GET /hi$").matcher(log).find(), log);
+    // The same lines, masked, reach the feed (once a second), without timestamps.
+    await("the output is on the feed", Duration.ofSeconds(10), () -> {
+      try {
+        return outputLines(spec).contains("GET /hi");
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    assertEquals(List.of("token is ***", "listening on " + healthy.port()), outputLines(spec).subList(0, 2));
+    JsonNode first = outputOf(spec).get(0);
+    assertEquals("web-app", first.get("app").asText());
+    assertEquals(3, first.get("release").asLong());
+    assertEquals("web", first.get("process").asText());
+    assertEquals("acme", first.get("tenant").asText());
+    assertEquals(0, first.get("skipped").asLong());
 
     runtime.tell(new RuntimeSupervisor.StopInstance(spec.instanceId(), Duration.ofSeconds(5)));
     again.expectMessage(START, new Stopped(spec.instanceId()));
@@ -292,7 +337,7 @@ class RuntimeSupervisorTest {
   void endlessOutputIsCappedWhileTheAppKeepsRunning() throws Exception {
     long cap = 64 * 1024;
     ActorRef<RuntimeSupervisor.Command> capped =
-        testKit.spawn(RuntimeSupervisor.create(settings(1000, 60_000, 5, cap), blobs, logs), "runtime-capped");
+        testKit.spawn(RuntimeSupervisor.create(settings(1000, 60_000, 5, cap), blobs, logs, output::add), "runtime-capped");
     InstanceSpec spec = spec("python3 app.py", "/", 30, Map.of("CHATTY", "1", "GREETING", "chatty"), List.of());
     TestProbe<InstanceEvent> events = start(capped, spec);
     Healthy healthy = events.expectMessageClass(Healthy.class, START);
@@ -310,6 +355,22 @@ class RuntimeSupervisorTest {
     long stored = chunks(spec).stream().mapToLong(c -> c.body().getBytes(StandardCharsets.UTF_8).length).sum();
     assertTrue(stored <= cap + 1024, "stored " + stored + " bytes");
     assertTrue(stored > cap - 1024, "stored " + stored + " bytes");
+    // The feed got at most 100 lines a second of what the log accepted, the rest counted.
+    long accepted = logText(spec).lines().filter(l -> !l.substring(l.indexOf(' ') + 1).startsWith("[devflow]")).count();
+    await("every accepted line sent or counted on the feed", Duration.ofSeconds(10), () -> {
+      try {
+        long onFeed = 0;
+        for (JsonNode e : outputOf(spec)) {
+          assertTrue(e.get("lines").size() <= 100, e.get("lines").size() + " lines in one entry");
+          onFeed += e.get("lines").size() + e.get("skipped").asLong();
+        }
+        assertTrue(onFeed <= accepted, onFeed + " lines on the feed, " + accepted + " in the log: none past the cap");
+        return onFeed == accepted;
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    assertTrue(outputOf(spec).stream().anyMatch(e -> e.get("skipped").asLong() > 0), "a chatty app's lines are skipped");
     capped.tell(new RuntimeSupervisor.StopInstance(spec.instanceId(), Duration.ofSeconds(5)));
     events.expectMessage(START, new Stopped(spec.instanceId()));
   }
@@ -331,7 +392,7 @@ class RuntimeSupervisorTest {
   @Test
   void aCrashLoopIsGivenUp() {
     ActorRef<RuntimeSupervisor.Command> loopy =
-        testKit.spawn(RuntimeSupervisor.create(settings(100, 200, 2, 1 << 20), blobs, logs), "runtime-loopy");
+        testKit.spawn(RuntimeSupervisor.create(settings(100, 200, 2, 1 << 20), blobs, logs, output::add), "runtime-loopy");
     InstanceSpec spec = spec("echo up; sleep 2.5; echo dying; exit 1", null, 30, Map.of(), List.of());
     TestProbe<InstanceEvent> events = start(loopy, spec);
     for (int i = 0; i < 3; i++) {
@@ -351,7 +412,7 @@ class RuntimeSupervisorTest {
   @Test
   void stoppingTheSupervisorLeavesNoProcessBehind() throws Exception {
     ActorRef<RuntimeSupervisor.Command> doomed =
-        testKit.spawn(RuntimeSupervisor.create(settings(1000, 60_000, 5, 1 << 20), blobs, logs), "runtime-doomed");
+        testKit.spawn(RuntimeSupervisor.create(settings(1000, 60_000, 5, 1 << 20), blobs, logs, output::add), "runtime-doomed");
     InstanceSpec spec = spec("sleep 1000 & python3 app.py", "/", 30, Map.of(), List.of());
     Healthy healthy = start(doomed, spec).expectMessageClass(Healthy.class, START);
     assertTrue(groupAlive(healthy.pid()));

@@ -55,11 +55,31 @@ public final class FeedStore {
    *     (nothing is written)
    */
   public List<FeedRecord> append(String projection, long expectedOffset, long newOffset, List<FeedDraft> drafts) {
+    return inTransaction(c -> {
+      moveOffset(c, projection, expectedOffset, newOffset);
+      return insert(c, drafts);
+    });
+  }
+
+  /**
+   * Appends entries that come from no journal row ({@link FeedDraft#unsourced}); ids are taken the
+   * same way as for the projection's, so readers see one gap-free sequence per tenant.
+   *
+   * @return the stored entries with their ids, in draft order
+   */
+  public List<FeedRecord> appendUnsourced(List<FeedDraft> drafts) {
+    return inTransaction(c -> insert(c, drafts));
+  }
+
+  private interface Work {
+    List<FeedRecord> run(Connection c) throws SQLException;
+  }
+
+  private List<FeedRecord> inTransaction(Work work) {
     try (Connection c = db.dataSource().getConnection()) {
       c.setAutoCommit(false);
       try {
-        moveOffset(c, projection, expectedOffset, newOffset);
-        List<FeedRecord> stored = insert(c, drafts);
+        List<FeedRecord> stored = work.run(c);
         c.commit();
         return stored;
       } catch (SQLException | RuntimeException e) {
@@ -115,8 +135,13 @@ public final class FeedStore {
         ps.setString(3, d.type());
         ps.setString(4, d.data());
         ps.setTimestamp(5, Timestamp.from(d.at()));
-        ps.setLong(6, d.sourceOrdering());
-        ps.setInt(7, d.sourceIndex());
+        if (d.sourceOrdering() == FeedDraft.NO_SOURCE) {
+          ps.setNull(6, java.sql.Types.BIGINT);
+          ps.setNull(7, java.sql.Types.INTEGER);
+        } else {
+          ps.setLong(6, d.sourceOrdering());
+          ps.setInt(7, d.sourceIndex());
+        }
         ps.addBatch();
         stored.add(new FeedRecord(d.tenant(), id, d.type(), d.data(), d.at()));
       }

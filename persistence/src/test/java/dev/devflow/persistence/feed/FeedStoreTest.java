@@ -67,6 +67,21 @@ class FeedStoreTest {
   }
 
   @Test
+  void unsourcedEntriesShareTheTenantsIdsAndLeaveTheOffsetAlone() {
+    feed.append("t5", 0, 30, List.of(draft(30, 0, "a5")));
+    List<FeedRecord> out = feed.appendUnsourced(List.of(
+        FeedDraft.unsourced("a5", "instance.output", "{\"lines\":[\"one\"]}", Instant.now()),
+        FeedDraft.unsourced("a5", "instance.output", "{\"lines\":[\"two\"]}", Instant.now())));
+    assertEquals(List.of(2L, 3L), out.stream().map(FeedRecord::id).toList());
+    assertEquals(OptionalLong.of(30), feed.offset("t5"));
+    feed.append("t5", 30, 31, List.of(draft(31, 0, "a5")));
+    assertEquals(List.of("repo.created", "instance.output", "instance.output", "repo.created"),
+        feed.read("a5", 0, Long.MAX_VALUE, 10).stream().map(FeedRecord::type).toList());
+    // The journal follower never sees them: they have no journal row.
+    assertTrue(feed.afterSource(List.of("instance.output"), 0, 10).isEmpty());
+  }
+
+  @Test
   void aStaleOffsetWritesNothing() {
     feed.append("t2", 0, 10, List.of(draft(10, 0, "a2")));
     assertThrows(FeedStore.OffsetMovedException.class, () -> feed.append("t2", 5, 11, List.of(draft(11, 0, "a2"))));

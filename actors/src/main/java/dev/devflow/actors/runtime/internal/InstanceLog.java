@@ -9,7 +9,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The log of one app instance in {@link JobLogStore} (attempt 1, chunks numbered from 1), over all
@@ -26,6 +28,10 @@ import java.util.List;
  * instance's output is dropped. Runtime notices ({@link #notice}: start, exit, restart) are still
  * written past the cap, up to {@link #NOTICE_ALLOWANCE} more bytes, since they say what happened.
  *
+ * <p>Lines accepted under the cap are also kept for the tenant's feed ({@code instance.output}),
+ * at most {@link #FEED_LINES} between two {@link #drainForFeed} calls; the rest are only counted
+ * there (they are all in the stored log).
+ *
  * <p>Thread-safe: the two output readers call {@link #line}; one thread at a time calls
  * {@link #flush} (the lock {@code flushLock} orders callers that do not know about each other).
  */
@@ -35,6 +41,8 @@ public final class InstanceLog {
   static final long NOTICE_ALLOWANCE = 64 * 1024;
   static final int LAST_LINES = 5;
   static final int LAST_LINE_CHARS = 300;
+  static final int FEED_LINES = 100;
+  static final int FEED_LINE_CHARS = 1000;
 
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -53,6 +61,8 @@ public final class InstanceLog {
   private boolean capped;
   private long lostLines;
   private final ArrayDeque<String> last = new ArrayDeque<>();
+  private List<String> forFeed = new ArrayList<>();
+  private long skippedForFeed;
 
   // Guarded by flushLock.
   private int nextSeq = 1;
@@ -107,7 +117,26 @@ public final class InstanceLog {
     }
     accepted += bytes;
     add(entry);
+    if (forFeed.size() < FEED_LINES) {
+      forFeed.add(masked.length() <= FEED_LINE_CHARS ? masked : masked.substring(0, FEED_LINE_CHARS) + "...");
+    } else {
+      skippedForFeed++;
+    }
   }
+
+  /** Lines for the feed since the last call, and how many more there were; empty when none. */
+  public synchronized Optional<FeedLines> drainForFeed() {
+    if (forFeed.isEmpty()) {
+      return Optional.empty();
+    }
+    FeedLines out = new FeedLines(forFeed, skippedForFeed);
+    forFeed = new ArrayList<>();
+    skippedForFeed = 0;
+    return Optional.of(out);
+  }
+
+  /** Masked lines of output (each shortened to {@link #FEED_LINE_CHARS}) and a count of those left out. */
+  public record FeedLines(List<String> lines, long skipped) {}
 
   /** A line from the runtime itself, e.g. why the app is restarted. */
   public synchronized void notice(String text) {
