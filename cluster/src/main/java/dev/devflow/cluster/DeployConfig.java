@@ -12,7 +12,8 @@ import java.time.Duration;
  */
 record DeployConfig(
     Path blobs, Path workDir, String buildRunsOn, Duration drain, Duration restartMin, Duration restartMax,
-    int crashLoopLimit, Duration crashLoopWindow, long logCapBytes, Duration routerTimeout) {
+    int crashLoopLimit, Duration crashLoopWindow, long logCapBytes, Duration routerTimeout,
+    Duration livenessInterval, int livenessFailures) {
 
   static DeployConfig from(Config devflow, Path home) {
     Config c = devflow.getConfig("deploy");
@@ -31,6 +32,8 @@ record DeployConfig(
         c.getInt("crash-loop-limit"),
         c.getDuration("crash-loop-window"),
         c.getBytes("log-cap"),
-        c.getDuration("router-timeout"));
+        c.getDuration("router-timeout"),
+        c.getDuration("liveness-interval"),
+        c.getInt("liveness-failures"));
   }
 }

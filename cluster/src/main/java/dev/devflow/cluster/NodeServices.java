@@ -195,7 +195,7 @@ record NodeServices(
           system.systemActorOf(FeedWriter.create(feedStore, blocking), "feed-writer", Props.empty());
       system.systemActorOf(RuntimeSupervisor.create(new RuntimeSettings(deploy.workDir(), settings.clusterHost(),
               deploy.restartMin(), deploy.restartMax(), deploy.crashLoopLimit(), deploy.crashLoopWindow(),
-              deploy.logCapBytes()), blobs, jobLogs, draft -> output.tell(new FeedWriter.Append(draft))),
+              deploy.logCapBytes(), deploy.livenessInterval(), deploy.livenessFailures()), blobs, jobLogs, draft -> output.tell(new FeedWriter.Append(draft))),
           "runtime-supervisor", Props.empty());
     }
     return routes;

@@ -52,6 +52,11 @@ final class InstanceActor {
 
   private record Probed(int gen, boolean ok) implements Msg {}
 
+  private record LiveTick(int gen) implements Msg {}
+
+  /** {@code failure} null: the check passed. */
+  private record LiveProbed(int gen, String failure) implements Msg {}
+
   private record HealthDeadline(int gen) implements Msg {}
 
   private record Diagnosed(int gen, String reason) implements Msg {}
@@ -108,6 +113,7 @@ final class InstanceActor {
   private final ArrayDeque<Long> crashes = new ArrayDeque<>();
   private boolean flushing;
   private boolean flushFailed;
+  private int livenessFailed;
 
   private InstanceActor(ActorContext<Msg> ctx, TimerScheduler<Msg> timers, InstanceSpec spec,
       ActorRef<InstanceEvent> reportTo, ActorRef<RuntimeSupervisor.Command> parent, RuntimeSettings settings,
@@ -148,6 +154,8 @@ final class InstanceActor {
         .onMessage(HealthTick.class, this::onHealthTick)
         .onMessage(Probed.class, this::onProbed)
         .onMessage(HealthDeadline.class, this::onHealthDeadline)
+        .onMessage(LiveTick.class, this::onLiveTick)
+        .onMessage(LiveProbed.class, this::onLiveProbed)
         .onMessage(Diagnosed.class, d -> current(d.gen()) && status.equals("starting") ? fail(d.reason()) : same())
         .onMessage(WorkerUp.class, w -> current(w.gen()) && status.equals("starting") && process != null ? healthy() : same())
         .onMessage(Restart.class, r -> current(r.gen()) && status.equals("crashed") && !stopping ? restart() : same())
@@ -269,6 +277,45 @@ final class InstanceActor {
     log.notice("healthy on port " + port + " (pid " + process.pid() + ")");
     reportTo.tell(new InstanceEvent.Healthy(spec.instanceId(), settings.advertisedHost(), port, process.pid(), restarts));
     timers.startSingleTimer("stable", new Stable(gen), RuntimeSupervisor.STABLE_AFTER);
+    if (spec.healthPath() != null) {
+      livenessFailed = 0;
+      timers.startSingleTimer("live", new LiveTick(gen), settings.livenessInterval());
+    }
+    return same();
+  }
+
+  /** A healthy instance is checked again now and then: a hung app is restarted, not routed to. */
+  private Behavior<Msg> onLiveTick(LiveTick t) {
+    if (!current(t.gen()) || !status.equals("healthy") || process == null) {
+      return same();
+    }
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + spec.healthPath()))
+        .timeout(settings.livenessInterval()).GET().build();
+    int g = t.gen();
+    ctx.pipeToSelf(http.sendAsync(request, HttpResponse.BodyHandlers.discarding()), (response, e) -> {
+      if (e != null) {
+        return new LiveProbed(g, e instanceof java.net.http.HttpTimeoutException
+            || e.getCause() instanceof java.net.http.HttpTimeoutException
+            ? "no answer within " + settings.livenessInterval().toMillis() + " ms"
+            : "cannot connect to port " + port);
+      }
+      return new LiveProbed(g, response.statusCode() >= 500 ? "answered " + response.statusCode() : null);
+    });
+    return same();
+  }
+
+  private Behavior<Msg> onLiveProbed(LiveProbed p) {
+    if (!current(p.gen()) || !status.equals("healthy") || process == null) {
+      return same();
+    }
+    livenessFailed = p.failure() == null ? 0 : livenessFailed + 1;
+    if (livenessFailed >= settings.livenessFailures()) {
+      crashReason = "stopped answering health checks on " + spec.healthPath() + " (" + livenessFailed
+          + " in a row failed, the last: " + p.failure() + ")";
+      signal(process, "KILL"); // Ended then counts it as a crash and restarts it
+      return same();
+    }
+    timers.startSingleTimer("live", new LiveTick(p.gen()), settings.livenessInterval());
     return same();
   }
 
@@ -299,6 +346,7 @@ final class InstanceActor {
     timers.cancel("health");
     timers.cancel("deadline");
     timers.cancel("stable");
+    timers.cancel("live");
     if (stopping) {
       log.notice("stopped (exit code " + e.exitCode() + ")");
       return cleanUp(new InstanceEvent.Stopped(spec.instanceId()));

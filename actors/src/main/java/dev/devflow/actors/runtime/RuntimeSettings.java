@@ -14,15 +14,18 @@ import java.time.Duration;
  * @param crashLoopLimit an instance that crashes more often than this within {@code crashLoopWindow}
  *     is given up ({@link InstanceEvent.Failed} "crash loop: ...")
  * @param logCapBytes the most log an instance writes to the log store over its lifetime
+ * @param livenessInterval how often a healthy instance with a health path is checked again
+ * @param livenessFailures that many failed checks in a row and the instance is killed and restarted
+ *     like a crashed one
  */
 public record RuntimeSettings(Path workDir, String advertisedHost, Duration restartMin, Duration restartMax,
-    int crashLoopLimit, Duration crashLoopWindow, long logCapBytes) {
+    int crashLoopLimit, Duration crashLoopWindow, long logCapBytes, Duration livenessInterval, int livenessFailures) {
 
   public static final long DEFAULT_LOG_CAP_BYTES = 5L * 1024 * 1024;
 
-  /** 1 s to 1 min back-off, 5 crashes in 5 minutes, 5 MiB of log (devflow.deploy's defaults too). */
+  /** 1 s to 1 min back-off, 5 crashes in 5 minutes, 5 MiB of log, a check every 10 s, 3 failed in a row. */
   public static RuntimeSettings defaults(Path workDir, String advertisedHost) {
     return new RuntimeSettings(workDir, advertisedHost, Duration.ofSeconds(1), Duration.ofMinutes(1), 5,
-        Duration.ofMinutes(5), DEFAULT_LOG_CAP_BYTES);
+        Duration.ofMinutes(5), DEFAULT_LOG_CAP_BYTES, Duration.ofSeconds(10), 3);
   }
 }

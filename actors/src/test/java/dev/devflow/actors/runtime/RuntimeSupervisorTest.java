@@ -51,7 +51,10 @@ class RuntimeSupervisorTest {
   static final Duration START = Duration.ofSeconds(30);
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Serves HTTP on $PORT; prints $TOKEN; with $CHATTY prints without end; answers with its line count. */
+  /**
+   * Serves HTTP on $PORT; prints $TOKEN; with $CHATTY prints without end; answers with its line
+   * count; after GET /freeze it never answers again.
+   */
   static final String APP_PY = """
       import os, sys, threading, time, http.server
       port = int(os.environ["PORT"])
@@ -66,14 +69,19 @@ class RuntimeSupervisorTest {
                   if count[0] % 20 == 0:
                       time.sleep(0.005)
           threading.Thread(target=spam, daemon=True).start()
+      frozen = [False]
       class H(http.server.BaseHTTPRequestHandler):
           def do_GET(self):
+              if frozen[0]:
+                  time.sleep(3600)
               print("GET " + self.path, file=sys.stderr, flush=True)
               body = ("hello %s %d" % (os.environ.get("GREETING", "?"), count[0])).encode()
               self.send_response(200)
               self.send_header("Content-Length", str(len(body)))
               self.end_headers()
               self.wfile.write(body)
+              if self.path == "/freeze":
+                  frozen[0] = True
           def log_message(self, *args):
               pass
       http.server.ThreadingHTTPServer(("0.0.0.0", port), H).serve_forever()
@@ -117,7 +125,7 @@ class RuntimeSupervisorTest {
 
   static RuntimeSettings settings(long restartMinMs, long restartMaxMs, int crashLoopLimit, long logCap) {
     return new RuntimeSettings(home.resolve("work"), "node-a.local", Duration.ofMillis(restartMinMs),
-        Duration.ofMillis(restartMaxMs), crashLoopLimit, Duration.ofMinutes(1), logCap);
+        Duration.ofMillis(restartMaxMs), crashLoopLimit, Duration.ofMinutes(1), logCap, Duration.ofSeconds(10), 3);
   }
 
   static InstanceSpec spec(String command, String healthPath, int timeout, Map<String, String> env, List<String> masked) {
@@ -372,6 +380,30 @@ class RuntimeSupervisorTest {
     });
     assertTrue(outputOf(spec).stream().anyMatch(e -> e.get("skipped").asLong() > 0), "a chatty app's lines are skipped");
     capped.tell(new RuntimeSupervisor.StopInstance(spec.instanceId(), Duration.ofSeconds(5)));
+    events.expectMessage(START, new Stopped(spec.instanceId()));
+  }
+
+  @Test
+  void aHealthyAppThatStopsAnsweringIsKilledAndRestarted() throws Exception {
+    RuntimeSettings quick = new RuntimeSettings(home.resolve("work"), "node-a.local", Duration.ofMillis(100),
+        Duration.ofSeconds(1), 5, Duration.ofMinutes(1), 1 << 20, Duration.ofMillis(300), 3);
+    ActorRef<RuntimeSupervisor.Command> watched =
+        testKit.spawn(RuntimeSupervisor.create(quick, blobs, logs, output::add), "runtime-watched");
+    InstanceSpec spec = spec("python3 app.py", "/health", 30, Map.of(), List.of());
+    TestProbe<InstanceEvent> events = start(watched, spec);
+    Healthy healthy = events.expectMessageClass(Healthy.class, START);
+    // Still answering: checked every 300 ms for a while, nothing happens.
+    events.expectNoMessage(Duration.ofSeconds(2));
+    get(healthy.port(), "/freeze");
+    Crashed crashed = events.expectMessageClass(Crashed.class, Duration.ofSeconds(10));
+    assertTrue(crashed.reason().startsWith("stopped answering health checks on /health (3 in a row failed, the last: "
+        + "no answer within 300 ms)"), crashed.reason());
+    Healthy again = events.expectMessageClass(Healthy.class, START);
+    assertEquals(1, again.restarts());
+    assertNotEquals(healthy.pid(), again.pid());
+    assertFalse(groupAlive(healthy.pid()), "the hung process is gone");
+    assertTrue(get(again.port(), "/").startsWith("hello"));
+    watched.tell(new RuntimeSupervisor.StopInstance(spec.instanceId(), Duration.ofSeconds(5)));
     events.expectMessage(START, new Stopped(spec.instanceId()));
   }
 
