@@ -45,6 +45,10 @@ public final class Main implements Runnable {
 
 
   public static void main(String[] args) {
+    // DNS answers are cached for 30 s by default; seeds from DNS (DnsSeeds) must see pods that
+    // came up a moment ago. Read once, when the first name is resolved: so before anything else.
+    java.security.Security.setProperty("networkaddress.cache.ttl", "1");
+    java.security.Security.setProperty("networkaddress.cache.negative.ttl", "1");
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
@@ -62,7 +66,10 @@ public final class Main implements Runnable {
   public static CompletionStage<Integer> init(
       ActorSystem<?> system, NodeSettings settings, Database db, SecretStore secrets, String adminTokenHash) {
     Cluster cluster = Cluster.get(system);
-    if (settings.seeds().isEmpty()) {
+    if (settings.seedDns().isPresent()) {
+      NodeSettings.SeedDns dns = settings.seedDns().get();
+      DnsSeeds.join(system, dns.name(), settings.clusterPort(), dns.expect(), dns.timeout());
+    } else if (settings.seeds().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     NodeServices node = NodeServices.start(system, settings, db, secrets);
@@ -179,6 +186,7 @@ public final class Main implements Runnable {
       // A single node needs no fixed cluster port and no seeds.
       options.put("devflow.cluster.port", 0);
       options.put("devflow.cluster.seeds", "");
+      options.put("devflow.cluster.seed-dns", "");
       options.put("devflow.cluster.roles", "api,core,runner,runtime");
       return runForeground(options, common.config, true);
     }
@@ -205,6 +213,12 @@ public final class Main implements Runnable {
     @Option(names = "--seeds", description = "host:port[,host:port] of seed nodes (DEVFLOW_SEEDS)")
     String seeds;
 
+    @Option(names = "--seed-dns", description = "DNS name whose addresses are the seeds (DEVFLOW_SEED_DNS)")
+    String seedDns;
+
+    @Option(names = "--seed-dns-expect", description = "addresses to wait for before joining (DEVFLOW_SEED_DNS_EXPECT)")
+    Integer seedDnsExpect;
+
     @Option(names = "--roles", description = "api,core[,runner,runtime] (DEVFLOW_ROLES)")
     String roles;
 
@@ -218,6 +232,8 @@ public final class Main implements Runnable {
       putIfSet(options, "devflow.cluster.host", clusterHost);
       putIfSet(options, "devflow.cluster.port", clusterPort);
       putIfSet(options, "devflow.cluster.seeds", seeds);
+      putIfSet(options, "devflow.cluster.seed-dns", seedDns);
+      putIfSet(options, "devflow.cluster.seed-dns-expect", seedDnsExpect);
       putIfSet(options, "devflow.cluster.roles", roles);
       addOptions(options);
       if ((database.url == null || database.url.isBlank()) && System.getenv("DEVFLOW_DB_URL") == null) {

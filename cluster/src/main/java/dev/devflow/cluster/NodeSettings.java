@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -26,6 +27,7 @@ public record NodeSettings(
     String clusterHost,
     int clusterPort,
     List<String> seeds,
+    Optional<SeedDns> seedDns,
     Set<String> roles,
     DatabaseSettings database,
     boolean embeddedSynchronousCommit,
@@ -52,6 +54,15 @@ public record NodeSettings(
         throw new NodeConfig.InvalidConfigException("seed '" + seed + "' is not host:port");
       }
     }
+    Optional<SeedDns> seedDns = c.getString("cluster.seed-dns").isBlank() ? Optional.empty()
+        : Optional.of(new SeedDns(c.getString("cluster.seed-dns").trim(), c.getInt("cluster.seed-dns-expect"),
+            c.getDuration("cluster.seed-dns-timeout")));
+    if (seedDns.isPresent() && !seeds.isEmpty()) {
+      throw new NodeConfig.InvalidConfigException("give seeds or seed-dns, not both");
+    }
+    if (seedDns.isPresent() && seedDns.get().expect() < 1) {
+      throw new NodeConfig.InvalidConfigException("seed-dns-expect must be at least 1");
+    }
     Set<String> roles = Set.copyOf(split(c.getString("cluster.roles")));
     for (String role : roles) {
       if (!KNOWN_ROLES.contains(role)) {
@@ -75,6 +86,7 @@ public record NodeSettings(
         c.getString("cluster.host"),
         c.getInt("cluster.port"),
         seeds,
+        seedDns,
         roles,
         new DatabaseSettings(c.getString("db.url"), c.getString("db.user"), c.getString("db.password")),
         c.getBoolean("db.embedded-synchronous-commit"),
@@ -93,6 +105,9 @@ public record NodeSettings(
             c.getInt("agents.review.max-file-chars")),
         DeployConfig.from(c, home));
   }
+
+  /** Seeds from DNS ({@link DnsSeeds}): the name, how many addresses to wait for, and for how long. */
+  public record SeedDns(String name, int expect, Duration timeout) {}
 
   public boolean embeddedDatabase() {
     return database.url().isBlank();

@@ -98,9 +98,18 @@ public final class ClusterHarness implements AutoCloseable {
   public NodeProcess node(String name, String roles, String... extra) throws IOException {
     int seedIndex = (int) processes.values().stream().filter(p -> seedPorts.contains(p.clusterPort())).count();
     int clusterPort = seedIndex < seedPorts.size() ? seedPorts.get(seedIndex) : freePort();
+    return nodeAt(name, roles, "127.0.0.1", clusterPort, extra);
+  }
+
+  /**
+   * Starts a node whose cluster address is {@code host:clusterPort} (another loopback address, such
+   * as 127.0.0.2, lets several nodes share one port the way pods do); HTTP stays on 127.0.0.1.
+   */
+  public NodeProcess nodeAt(String name, String roles, String host, int clusterPort, String... extra)
+      throws IOException {
     int httpPort = roles.contains("api") ? freePort() : 0;
-    List<String> args = new ArrayList<>(List.of("node", "--roles", roles, "--cluster-port", String.valueOf(clusterPort),
-        "--http-port", String.valueOf(httpPort)));
+    List<String> args = new ArrayList<>(List.of("node", "--roles", roles, "--cluster-host", host,
+        "--cluster-port", String.valueOf(clusterPort), "--http-port", String.valueOf(httpPort)));
     args.addAll(dbArgs(name));
     args.addAll(List.of(extra));
     return add(new NodeProcess(this, name, args, clusterPort, httpPort));
