@@ -215,6 +215,8 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
   private final Set<ActorRef<RuntimeSupervisor.Command>> listing = new HashSet<>();
   private boolean subscribed;
   private long endpointsVersion;
+  /** What the routers were last told (null: nothing yet in this incarnation). */
+  private AppEndpoints published;
 
   private App(ActorContext<Command> ctx, TimerScheduler<Command> timers, String entityId, AppServices services) {
     super(PersistenceId.of(ENTITY_KEY.name(), entityId), EntityDefaults.ON_PERSIST_FAILURE);
@@ -658,9 +660,16 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
   }
 
   private void publish(State s) {
+    AppEndpoints now = endpoints(s);
+    // Most instance reports change nothing the routers see: every node need not hear of them.
+    if (published != null && now.healthy().equals(published.healthy())
+        && now.privateApp() == published.privateApp()) {
+      return;
+    }
     // Versions must grow across incarnations of the entity too: the clock, made strictly increasing.
     endpointsVersion = Math.max(endpointsVersion + 1, System.currentTimeMillis() * 1000);
-    services.publish().accept(new RouteUpdate(tenant, app, endpoints(s)));
+    published = new AppEndpoints(now.healthy(), now.privateApp(), endpointsVersion);
+    services.publish().accept(new RouteUpdate(tenant, app, published));
   }
 
   /** The runtime node (its cluster address, host:port) a supervisor runs on; instances listen on its host. */
