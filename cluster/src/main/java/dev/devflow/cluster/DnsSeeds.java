@@ -36,11 +36,14 @@ final class DnsSeeds {
 
   private DnsSeeds() {}
 
-  /** Resolves the seeds on a thread of its own, then joins them; gives up (and stops the node) after {@code timeout}. */
-  static void join(ActorSystem<?> system, String name, int port, int expect, Duration timeout) {
+  /**
+   * Resolves the seeds on a thread of its own, then joins them; gives up (and stops the node) after
+   * {@code timeout}. {@code selfHost}: this node's cluster host as configured.
+   */
+  static void join(ActorSystem<?> system, String name, String selfHost, int port, int expect, Duration timeout) {
     Thread t = new Thread(() -> {
       try {
-        List<Address> seeds = resolve(name, port, expect, timeout);
+        List<Address> seeds = resolve(name, selfHost, port, expect, timeout);
         LOG.info("joining through the {} seeds {} resolved to: {}", seeds.size(), name, seeds);
         Cluster.get(system).manager().tell(new JoinSeedNodes(seeds));
       } catch (InterruptedException e) {
@@ -54,8 +57,9 @@ final class DnsSeeds {
     t.start();
   }
 
-  static List<Address> resolve(String name, int port, int expect, Duration timeout)
+  static List<Address> resolve(String name, String selfHost, int port, int expect, Duration timeout)
       throws InterruptedException, SeedsNotFound {
+    InetAddress self = literal(selfHost);
     long start = System.nanoTime();
     long lastReport = 0;
     List<Address> previous = null;
@@ -64,7 +68,9 @@ final class DnsSeeds {
       try {
         List<Address> now = Arrays.stream(InetAddress.getAllByName(name))
             .sorted(Comparator.comparing(DnsSeeds::key))
-            .map(a -> new Address("pekko", Main.SYSTEM_NAME, a.getHostAddress(), port))
+            // Pekko finds itself in the list by comparing host text: this node's own address is
+            // written as configured (an IPv6 address has several spellings).
+            .map(a -> new Address("pekko", Main.SYSTEM_NAME, a.equals(self) ? selfHost : a.getHostAddress(), port))
             .distinct()
             .toList();
         if (now.size() >= expect && now.equals(previous)) {
@@ -85,6 +91,18 @@ final class DnsSeeds {
     }
     throw new SeedsNotFound("no seeds: " + name + " did not resolve to " + expect + " stable addresses within "
         + timeout.toSeconds() + " s (last: " + problem + "); stopping");
+  }
+
+  /** The address of an IP literal, null for a host name (never looked up here: it is not a pod IP). */
+  private static InetAddress literal(String host) {
+    if (!host.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+      return null;
+    }
+    try {
+      return InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      return null;
+    }
   }
 
   /** Numeric order of the address bytes (IPv4 before IPv6), the same on every node. */

@@ -68,7 +68,7 @@ public final class Main implements Runnable {
     Cluster cluster = Cluster.get(system);
     if (settings.seedDns().isPresent()) {
       NodeSettings.SeedDns dns = settings.seedDns().get();
-      DnsSeeds.join(system, dns.name(), settings.clusterPort(), dns.expect(), dns.timeout());
+      DnsSeeds.join(system, dns.name(), settings.clusterHost(), settings.clusterPort(), dns.expect(), dns.timeout());
     } else if (settings.seeds().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
