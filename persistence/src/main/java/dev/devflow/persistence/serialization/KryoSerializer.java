@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -136,6 +138,12 @@ public final class KryoSerializer extends JSerializer {
     kryo.register(HashSet.class, id++);
     kryo.register(TreeMap.class, id++);
     ImmutableCollectionSerializers.register(kryo, id);
+    // What Jackson builds for a Map or Set when state or events are read back from the journal,
+    // and what entities build to keep an order: a reply holding one (a repository's refs) was
+    // dropped by Artery on the sending node, so every ask from another node timed out. Fixed ids
+    // after the immutable collections' range: the ids above must never move.
+    kryo.register(LinkedHashMap.class, 60);
+    kryo.register(LinkedHashSet.class, 61);
     // Typed refs travel as their serialization format and resolve on the receiving node.
     kryo.addDefaultSerializer(ActorRef.class, new ActorRefKryoSerializer(this::resolver));
     kryo.register(actorRefAdapterClass(), FIRST_APPLICATION_ID - 1);
