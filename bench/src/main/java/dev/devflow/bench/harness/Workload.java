@@ -220,6 +220,30 @@ public final class Workload {
     return out;
   }
 
+  /**
+   * Waits until every entity takes a write through each of {@code apiNodes}, one attempt per
+   * entity and node in each round. A load balancer may send any client to any node, so an entity
+   * that answers through one node only is not healed (a reply that could not cross nodes once hid
+   * this way behind the rotating client). Throws with what each node still refused.
+   */
+  public void awaitWritableThroughEach(List<NodeProcess> apiNodes, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<String> refused = new ArrayList<>();
+      for (NodeProcess node : apiNodes) {
+        unwritableThrough(node).forEach(r -> refused.add("through " + node.name() + ": " + r));
+      }
+      if (refused.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not every entity takes writes through every node after " + timeout + ": "
+            + refused);
+      }
+      Thread.sleep(500);
+    }
+  }
+
   /** Records a 2xx answer to write {@code n} as acknowledged (the run's number for a pipeline). */
   private boolean acknowledged(Target t, long n, HttpResponse<String> r) throws IOException {
     if (r.statusCode() / 100 != 2) {
