@@ -40,6 +40,7 @@ public final class Workload {
     final String name;
     long next = 1;
     long acked;
+    volatile String lastFailure = "none";
 
     Target(String name) {
       this.name = name;
@@ -63,7 +64,6 @@ public final class Workload {
   private Thread writer;
   private int turn;
   private final AtomicLong route = new AtomicLong();
-  private volatile String lastFailure = "none";
 
   private Workload(ClusterHarness cluster, String token) {
     this.cluster = cluster;
@@ -177,25 +177,45 @@ public final class Workload {
 
   /**
    * Writes every entity once more, each until a node acknowledges it; how long after
-   * {@code sinceNanos} the last of them answered.
+   * {@code sinceNanos} the last of them answered. Every entity has its own prober, so the time
+   * is that of the slowest entity, not of one client walking through them all in turn (that walk
+   * added seconds: each entity whose shard had just moved cost its own allocation and recovery
+   * round trip before the next was even asked).
    */
   public Duration awaitAllWritable(long sinceNanos, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    long last = sinceNanos;
+    AtomicLong last = new AtomicLong(sinceNanos);
+    List<String> unanswered = new CopyOnWriteArrayList<>();
+    List<Thread> probers = new ArrayList<>();
     for (Target t : targets) {
-      // Single attempts without back-off, so the time measured is the entity's, not the client's.
-      // A request to an entity whose shard is moving waits in its region and completes as soon
-      // as the entity runs again (within the node's ask timeout), so waiting costs no precision.
-      while (!writeOnce(t, 1)) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(t.name + " did not answer writes within " + timeout + "; last answer: "
-              + lastFailure);
+      Thread prober = new Thread(() -> {
+        // Single attempts without back-off, so the time measured is the entity's, not the client's.
+        // A request to an entity whose shard is moving waits in its region and completes as soon
+        // as the entity runs again (within the node's ask timeout), so waiting costs no precision.
+        while (!writeOnce(t, 1)) {
+          if (System.nanoTime() > deadline) {
+            unanswered.add(t.name + " did not answer writes within " + timeout + "; last answer: " + t.lastFailure);
+            return;
+          }
+          try {
+            Thread.sleep(50);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
         }
-        Thread.sleep(50);
-      }
-      last = Math.max(last, System.nanoTime());
+        last.accumulateAndGet(System.nanoTime(), Math::max);
+      }, "probe " + t.name);
+      prober.start();
+      probers.add(prober);
     }
-    return Duration.ofNanos(last - sinceNanos);
+    for (Thread prober : probers) {
+      prober.join();
+    }
+    if (!unanswered.isEmpty()) {
+      throw new IllegalStateException(String.join("; ", unanswered));
+    }
+    return Duration.ofNanos(last.get() - sinceNanos);
   }
 
   /** The entities that {@code node} cannot write right now, each with its answer (one attempt each). */
@@ -275,10 +295,10 @@ public final class Workload {
           if (acknowledged(t, n, r)) {
             return true;
           }
-          lastFailure = node.name() + ": " + r.statusCode() + " " + r.body();
+          t.lastFailure = node.name() + ": " + r.statusCode() + " " + r.body();
         } catch (IOException e) {
           // refused, reset or timed out: the next attempt goes elsewhere
-          lastFailure = node.name() + ": " + e;
+          t.lastFailure = node.name() + ": " + e;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return false;
