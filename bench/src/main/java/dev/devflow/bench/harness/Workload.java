@@ -72,7 +72,8 @@ public final class Workload {
 
   /**
    * Creates the entities through {@code via}: {@code tenants} tenants, and in the first of them
-   * as many flags and repositories plus repository {@code ci} with a manual workflow.
+   * as many flags and repositories, repository {@code ci} with a manual workflow, an app and an
+   * agent: every entity type there is.
    */
   public static Workload create(ClusterHarness cluster, NodeProcess via, int tenants) throws Exception {
     String admin = cluster.adminToken();
@@ -124,7 +125,38 @@ public final class Workload {
       });
     }
     w.pipelineRepo(via);
+    w.appAndAgent(via);
     return w;
+  }
+
+  /**
+   * App {@code site} and agent {@code reviewer} on repository repo0 (never pushed, so nothing is
+   * built or reviewed): each write changes the app's env and the agent's instructions.
+   */
+  private void appAndAgent(NodeProcess via) throws Exception {
+    ok(send(HttpRequest.newBuilder(URI.create(via.baseUrl() + "/api/v1/tenants/load0/apps"))
+        .header("Authorization", "Bearer " + token).POST(body("{\"name\":\"site\",\"repo\":\"repo0\"}"))));
+    targets.add(new Target("app site") {
+      HttpRequest.Builder write(String b, long n) {
+        return HttpRequest.newBuilder(URI.create(b + "/api/v1/tenants/load0/apps/site"))
+            .header("Authorization", "Bearer " + token).method("PATCH", body("{\"env\":{\"N\":\"v" + n + "\"}}"));
+      }
+
+      long read(Workload wl) throws Exception {
+        return counter(wl.get("/api/v1/tenants/load0/apps/site", token).path("env").get("N"));
+      }
+    });
+    targets.add(new Target("agent reviewer") {
+      HttpRequest.Builder write(String b, long n) {
+        return HttpRequest.newBuilder(URI.create(b + "/api/v1/tenants/load0/agents/reviewer"))
+            .header("Authorization", "Bearer " + token)
+            .PUT(body("{\"kind\":\"reviewer\",\"repo\":\"repo0\",\"instructions\":\"v" + n + "\"}"));
+      }
+
+      long read(Workload wl) throws Exception {
+        return counter(wl.get("/api/v1/tenants/load0/agents/reviewer", token).get("instructions"));
+      }
+    });
   }
 
   /** Repository ci with a workflow_dispatch workflow: each write is a manual run. */

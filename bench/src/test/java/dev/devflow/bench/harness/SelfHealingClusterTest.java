@@ -3,6 +3,8 @@ package dev.devflow.bench.harness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,20 +23,27 @@ import org.junit.jupiter.api.io.TempDir;
  * node (every entity answers writes again, through each survivor), a rolling restart by SIGTERM (each node leaves and
  * comes back), and a node frozen by SIGSTOP for 30 s (downed; after SIGCONT it exits by itself and
  * never writes beside its successor). After all of it, no write the client saw acknowledged is
- * missing. Times and the writes that failed all 3 attempts during the roll (goal: none) are
+ * missing.
+ *
+ * <p>The nodes find each other as pods behind a headless service do, through seeds from DNS: they
+ * run on 127.0.0.1, .2 and .3 with one cluster port, and one name resolves to the three (a hosts
+ * file given to their JVMs with {@code jdk.net.hosts.file} in place of a DNS server). node1, the
+ * lowest address, is the one allowed to found the cluster; the rolling restart proves that it
+ * joins the running cluster when it comes back rather than founding a second one. Times and the writes that failed all 3 attempts during the roll (goal: none) are
  * printed for the benchmark notes; the assertions hold the goals with a margin for a busy 2-core
  * CI machine.
  */
 class SelfHealingClusterTest {
 
   static final Duration READY = Duration.ofSeconds(120);
+  static final String SEEDS = "devflow-seeds.test";
 
   @TempDir Path dir;
   ClusterHarness cluster;
 
   @Test
   void nothingAcknowledgedIsLostWhileNodesJoinDieRestartAndFreeze() throws Exception {
-    try (ClusterHarness started = ClusterHarness.start(dir, 3)) {
+    try (ClusterHarness started = ClusterHarness.start(dir, 0)) {
       cluster = started;
       try {
         run();
@@ -46,15 +55,24 @@ class SelfHealingClusterTest {
   }
 
   private void run() throws Exception {
-    NodeProcess n1 = cluster.node("node1", "api,core").awaitReady(READY);
-    NodeProcess n2 = cluster.node("node2", "api,core").awaitReady(READY);
+    Path hosts = dir.resolve("hosts");
+    Files.writeString(hosts, String.join("\n",
+        "127.0.0.1 localhost " + InetAddress.getLocalHost().getHostName(),
+        "127.0.0.1 " + SEEDS, "127.0.0.2 " + SEEDS, "127.0.0.3 " + SEEDS, ""));
+    cluster.set("JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts);
+    int port = ClusterHarness.freePort();
+    NodeProcess n1 = node("node1", "127.0.0.1", port);
+    NodeProcess n2 = node("node2", "127.0.0.2", port);
+    n1.awaitReady(READY);
+    n2.awaitReady(READY);
+    assertEquals(2, cluster.membersUp(n2), "node2 joined node1's cluster");
     Workload load = Workload.create(cluster, n1, 6);
     load.routeTo(List.of(n1, n2));
     load.start();
 
     // Scale out: the third node receives shards.
     long joined = System.nanoTime();
-    NodeProcess n3 = cluster.node("node3", "api,core").awaitReady(READY);
+    NodeProcess n3 = node("node3", "127.0.0.3", port).awaitReady(READY);
     ClusterHarness.await("node3 holds shards", Duration.ofSeconds(30), () -> cluster.shardsOn(n1, n3) > 0);
     System.out.printf("scale-out: node3 held %d shards %d ms after it was started%n", cluster.shardsOn(n1, n3),
         (System.nanoTime() - joined) / 1_000_000);
@@ -128,4 +146,9 @@ class SelfHealingClusterTest {
     }
     return out;
   }
+
+  private NodeProcess node(String name, String host, int port) throws Exception {
+    return cluster.nodeAt(name, "api,core", host, port, "--seeds", "", "--seed-dns", SEEDS, "--seed-dns-expect", "3");
+  }
+
 }
