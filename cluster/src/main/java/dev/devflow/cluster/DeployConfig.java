@@ -13,12 +13,16 @@ import java.time.Duration;
 record DeployConfig(
     Path blobs, Path workDir, String buildRunsOn, Duration drain, Duration restartMin, Duration restartMax,
     int crashLoopLimit, Duration crashLoopWindow, long logCapBytes, Duration routerTimeout,
-    Duration livenessInterval, int livenessFailures) {
+    Duration livenessInterval, int livenessFailures, int keepBuilds, Duration artifactSweepInterval,
+    Duration artifactMinAge) {
 
   static DeployConfig from(Config devflow, Path home) {
     Config c = devflow.getConfig("deploy");
     String blobs = c.getString("blobs");
     String work = c.getString("work-dir");
+    if (c.getInt("keep-builds") < 1) {
+      throw new NodeConfig.InvalidConfigException("devflow.deploy.keep-builds must be at least 1");
+    }
     if (c.getDuration("restart-min").compareTo(c.getDuration("restart-max")) > 0) {
       throw new NodeConfig.InvalidConfigException("devflow.deploy.restart-min must not exceed restart-max");
     }
@@ -34,6 +38,9 @@ record DeployConfig(
         c.getBytes("log-cap"),
         c.getDuration("router-timeout"),
         c.getDuration("liveness-interval"),
-        c.getInt("liveness-failures"));
+        c.getInt("liveness-failures"),
+        c.getInt("keep-builds"),
+        c.getDuration("artifact-sweep-interval"),
+        c.getDuration("artifact-min-age"));
   }
 }

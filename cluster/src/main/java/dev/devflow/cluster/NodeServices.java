@@ -19,9 +19,11 @@ import dev.devflow.actors.tenant.Tenant;
 import dev.devflow.actors.webhook.WebhookDispatcher;
 import dev.devflow.actors.Rejection;
 import dev.devflow.actors.deploy.App;
+import dev.devflow.actors.deploy.AppArtifacts;
 import dev.devflow.actors.deploy.AppEndpoints;
 import dev.devflow.actors.deploy.AppEnvironment;
 import dev.devflow.actors.deploy.AppServices;
+import dev.devflow.actors.deploy.ArtifactSweeper;
 import dev.devflow.actors.deploy.DeployTrigger;
 import dev.devflow.actors.deploy.ReleaseBuilder;
 import dev.devflow.actors.deploy.RouteTable;
@@ -150,7 +152,8 @@ record NodeServices(
     ReviewTrigger.init(system, "core", feedStore, feedHub, agents, blocking);
 
     AppStore apps = new AppStore(db);
-    RouteTable routes = deployments(system, settings, git, pipelines, jobSecrets, secrets, db, jobLogs, feedStore, blocking);
+    RouteTable routes =
+        deployments(system, settings, git, pipelines, jobSecrets, secrets, db, jobLogs, feedStore, apps, blocking);
     DeployTrigger.init(system, "core", feedStore, feedHub, apps, blocking);
     return new NodeServices(db, git, feedStore, feedHub, flags, webhookStore, webhooks, pipelines, jobLogs, secrets,
         jobSecrets, audit, agents, llm, apps, routes, blocking);
@@ -163,7 +166,7 @@ record NodeServices(
    */
   private static RouteTable deployments(ActorSystem<?> system, NodeSettings settings, GitStorage git,
       PipelineStarter pipelines, TieredSecrets jobSecrets, SecretStore secrets, Database db, JobLogStore jobLogs,
-      FeedStore feedStore, Executor blocking) {
+      FeedStore feedStore, AppStore apps, Executor blocking) {
     DeployConfig deploy = settings.deploy();
     BlobStore blobs = new BlobStore(deploy.blobs());
     RouteTable routes = new RouteTable();
@@ -189,13 +192,16 @@ record NodeServices(
         new ReleaseBuilder(system, git, pipelines, blobs, deploy.buildRunsOn(), blocking),
         new AppEnvironment(jobSecrets, secrets, new AppDatabases(db), blocking),
         update -> topic.tell(Topic.publish(update)),
-        deploy.drain()));
+        deploy.drain(),
+        new AppArtifacts(apps, blocking, deploy.keepBuilds())));
+    ArtifactSweeper.init(system, apps, blobs, blocking, deploy.artifactSweepInterval(), deploy.artifactMinAge());
     if (settings.hasRole("runtime")) {
       ActorRef<FeedWriter.Command> output =
           system.systemActorOf(FeedWriter.create(feedStore, blocking), "feed-writer", Props.empty());
       system.systemActorOf(RuntimeSupervisor.create(new RuntimeSettings(deploy.workDir(), settings.clusterHost(),
               deploy.restartMin(), deploy.restartMax(), deploy.crashLoopLimit(), deploy.crashLoopWindow(),
-              deploy.logCapBytes(), deploy.livenessInterval(), deploy.livenessFailures()), blobs, jobLogs, draft -> output.tell(new FeedWriter.Append(draft))),
+              deploy.logCapBytes(), deploy.livenessInterval(), deploy.livenessFailures()), blobs, jobLogs,
+              draft -> output.tell(new FeedWriter.Append(draft))),
           "runtime-supervisor", Props.empty());
     }
     return routes;

@@ -77,6 +77,7 @@ class DeployTest {
   void pushToDeployThroughTheRouter() throws Exception {
     Map<String, Object> options = TestNodes.options(dir.resolve("home"));
     options.put("devflow.deploy.drain", "2s"); // old instances serve 2 s after a switch (5 s by default)
+    options.put("devflow.deploy.keep-builds", 3);
     try (RunningNode node = TestNodes.start(options)) {
       Api api = new Api(node.baseUrl());
       String token = api.tenantWithToken(node.createdAdminToken().orElseThrow(), "acme", "admin");
@@ -172,6 +173,17 @@ class DeployTest {
       awaitLive(api, token, "site", 5);
       assertTrue(get(node, "/apps/acme/site/").body().startsWith("v1 "));
       assertEquals("rolled-back", awaitRelease(api, token, "site", 2, "rolled-back").get("status").asText());
+
+      // The newest 3 distinct builds are kept (keep-builds, set above): a fourth pushes release 2's
+      // out (5 copies 1's, 4 was never built), and it can no longer be rolled back to.
+      FeedFixtures.commit(work, url, "Procfile", "web: python3 app.py\n", "procfile again");
+      FeedFixtures.commit(work, url, "app.py", pythonApp("v3"), "v3");
+      FeedFixtures.push(work);
+      awaitLive(api, token, "site", 6);
+      assertTrue(get(node, "/apps/acme/site/").body().startsWith("v3 "));
+      Api.Response pruned = api.post("/api/v1/tenants/acme/apps/site/rollback", token, "{\"release\":2}");
+      assertEquals(400, pruned.status(), pruned.body());
+      assertTrue(pruned.json().path("detail").asText().contains("no longer kept"), pruned.body());
 
       // Scale to 2: requests go round robin over both instances.
       assertEquals(200, api.call("PATCH", "/api/v1/tenants/acme/apps/site", token, "{\"instances\":2}").status());

@@ -65,7 +65,8 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
 
   public sealed interface Command extends CrossNodeMessage
       permits Create, Get, Update, Deploy, Rollback, GetEndpoints, Delete, BuildStarted, BuildDone, BuildFailed,
-          EnvReady, Report, SupervisorsChanged, InstancesListed, GoLive, FailRelease, Drain {}
+          EnvReady, Report, SupervisorsChanged, InstancesListed, GoLive, FailRelease, Drain, SyncArtifacts,
+          ArtifactsNotRecorded {}
 
   public record Create(AppConfig config, ActorRef<StatusReply<Summary>> replyTo) implements Command {}
 
@@ -105,6 +106,10 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
   record FailRelease(long release, String reason) implements Command {}
 
   record Drain(long live) implements Command {}
+
+  record SyncArtifacts() implements Command {}
+
+  record ArtifactsNotRecorded(Throwable error) implements Command {}
 
   // ---- replies -----------------------------------------------------------------------------
 
@@ -217,6 +222,8 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
   private long endpointsVersion;
   /** What the routers were last told (null: nothing yet in this incarnation). */
   private AppEndpoints published;
+  /** The artifact set last recorded (null: not yet in this incarnation, or the write failed). */
+  private Set<String> artifactsRecorded;
 
   private App(ActorContext<Command> ctx, TimerScheduler<Command> timers, String entityId, AppServices services) {
     super(PersistenceId.of(ENTITY_KEY.name(), entityId), EntityDefaults.ON_PERSIST_FAILURE);
@@ -295,6 +302,16 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
         .onCommand(GoLive.class, this::onGoLive)
         .onCommand(FailRelease.class, (s, c) -> failRelease(s, c.release(), c.reason()))
         .onCommand(Drain.class, this::onDrain)
+        .onCommand(SyncArtifacts.class, (s, c) -> {
+          recordArtifacts(s);
+          return Effect().noReply();
+        })
+        .onCommand(ArtifactsNotRecorded.class, (s, c) -> {
+          ctx.getLog().warn("cannot record the artifacts of {}/{}; trying again in 10 s", tenant, app, c.error());
+          artifactsRecorded = null;
+          timers.startSingleTimer("artifacts", new SyncArtifacts(), Duration.ofSeconds(10));
+          return Effect().noReply();
+        })
         .build();
   }
 
@@ -375,6 +392,11 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
     if (c.release() == s.live()) {
       return Effect().reply(c.replyTo(), Rejection.INVALID.reply("release " + c.release() + " is live already"));
     }
+    if (!needed(s).contains(target.artifact())) {
+      return Effect().reply(c.replyTo(), Rejection.INVALID.reply("the build of release " + c.release()
+          + " is no longer kept (the newest " + services.artifacts().keepBuilds() + " builds are); deploy commit "
+          + target.commit() + " again with POST …/deploy {\"commit\": \"" + target.commit() + "\"}"));
+    }
     Instant now = Instant.now();
     List<Event> events = new ArrayList<>();
     if (s.deploying() != 0) {
@@ -397,6 +419,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
             stop(p, Duration.ofSeconds(5));
           }
           publish(ns);
+          recordArtifacts(ns);
           services.environment().drop(tenant, app);
         })
         .thenReply(c.replyTo(), ns -> StatusReply.ack());
@@ -549,6 +572,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
     return Effect().persist(new ReleaseLive(c.release(), s.live(), r.rollbackOf() != 0, Instant.now()))
         .thenRun(ns -> {
           publish(ns);
+          recordArtifacts(ns);
           timers.startSingleTimer("drain", new Drain(ns.live()), services.drain());
         })
         .thenNoReply();
@@ -571,6 +595,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
    * instances are all healthy goes live, instances of failed releases stop.
    */
   private void reconcile(State s) {
+    recordArtifacts(s);
     if (!s.exists()) {
       return;
     }
@@ -646,6 +671,26 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
   private void stop(Placed p, Duration drain) {
     instances.put(p.info().id(), new Placed(p.info().with("stopping", null), p.on(), p.announced()));
     p.on().tell(new RuntimeSupervisor.StopInstance(p.info().id(), drain));
+  }
+
+  private Set<String> needed(State s) {
+    return s.exists() ? AppArtifacts.needed(s.releases(), s.live(), s.deploying(), services.artifacts().keepBuilds())
+        : Set.of();
+  }
+
+  /** Records which artifacts this app needs when that changed; a failed write is retried. */
+  private void recordArtifacts(State s) {
+    Set<String> now = needed(s);
+    if (now.equals(artifactsRecorded)) {
+      return;
+    }
+    artifactsRecorded = now;
+    ActorRef<Command> self = ctx.getSelf();
+    services.artifacts().record(tenant, app, now).whenComplete((v, e) -> {
+      if (e != null) {
+        self.tell(new ArtifactsNotRecorded(e));
+      }
+    });
   }
 
   /** Healthy web instances of the live release, as the routers should see them. */

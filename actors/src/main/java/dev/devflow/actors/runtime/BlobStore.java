@@ -14,10 +14,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -57,6 +61,9 @@ public final class BlobStore {
     String hash = sha256(file);
     Path target = path(hash);
     if (Files.exists(target)) {
+      // Stored again now: the artifact sweeper keeps blobs younger than its minimum age, and the
+      // build putting these bytes has not recorded them as needed yet.
+      Files.setLastModifiedTime(target, java.nio.file.attribute.FileTime.from(Instant.now()));
       Files.delete(file);
       return hash;
     }
@@ -87,6 +94,72 @@ public final class BlobStore {
       throw new IllegalArgumentException("not a sha256 hex digest: " + hash);
     }
     return root.resolve("sha256").resolve(hash.substring(0, 2)).resolve(hash);
+  }
+
+  /** A stored blob: its hash, size in bytes, and when it was stored. */
+  public record StoredBlob(String hash, long bytes, Instant stored) {}
+
+  /** Every stored blob (a walk of the store: call it from a sweeper, not per request). */
+  public List<StoredBlob> list() throws IOException {
+    Path dir = root.resolve("sha256");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<StoredBlob> out = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(dir, 2)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        if (HASH.matcher(name).matches() && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+          try {
+            out.add(new StoredBlob(name, Files.size(f), Files.getLastModifiedTime(f).toInstant()));
+          } catch (NoSuchFileException gone) {
+            // deleted meanwhile
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Deletes a blob if it was stored (or stored again) before {@code before}; false when it was
+   * not, or there was none.
+   */
+  public boolean deleteIfStoredBefore(String hash, Instant before) throws IOException {
+    Path p = path(hash);
+    try {
+      if (!Files.getLastModifiedTime(p).toInstant().isBefore(before)) {
+        return false;
+      }
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    return Files.deleteIfExists(p);
+  }
+
+  /**
+   * Files left in {@link #incoming()} (a writer that died before its put) last modified before
+   * {@code before}; they are deleted.
+   */
+  public int deleteIncomingBefore(Instant before) throws IOException {
+    Path dir = root.resolve("incoming");
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    int deleted = 0;
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        try {
+          if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
+              && Files.getLastModifiedTime(f).toInstant().isBefore(before) && Files.deleteIfExists(f)) {
+            deleted++;
+          }
+        } catch (NoSuchFileException gone) {
+          // its writer put or removed it meanwhile
+        }
+      }
+    }
+    return deleted;
   }
 
   /** A directory on the blobs' file system where writers prepare files for {@link #put}. */

@@ -7,9 +7,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
-/** The app registry (which app deploys which repository branch). Thread-safe; blocks on JDBC. */
+/**
+ * The app registry (which app deploys which repository branch) and the artifacts each app still
+ * needs. Thread-safe; blocks on JDBC.
+ */
 public final class AppStore {
 
   private final Database db;
@@ -69,4 +74,46 @@ public final class AppStore {
     }
     return out;
   }
+
+  /** Replaces the set of artifact hashes the app needs (empty: none, the app is gone). */
+  public void keepArtifacts(String tenant, String app, Set<String> hashes) {
+    try (Connection c = db.dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement delete = c.prepareStatement("DELETE FROM app_artifact WHERE tenant = ? AND app = ?");
+          PreparedStatement insert = c.prepareStatement("INSERT INTO app_artifact (tenant, app, hash) VALUES (?, ?, ?)")) {
+        delete.setString(1, tenant);
+        delete.setString(2, app);
+        delete.executeUpdate();
+        for (String hash : hashes) {
+          insert.setString(1, tenant);
+          insert.setString(2, app);
+          insert.setString(3, hash);
+          insert.addBatch();
+        }
+        insert.executeBatch();
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot store the artifacts of app " + tenant + "/" + app, e);
+    }
+  }
+
+  /** Every artifact hash some app still needs. */
+  public Set<String> artifactsInUse() {
+    Set<String> out = new HashSet<>();
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT DISTINCT hash FROM app_artifact");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the artifacts in use", e);
+    }
+    return out;
+  }
+
 }
