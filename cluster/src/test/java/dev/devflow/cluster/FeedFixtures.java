@@ -69,6 +69,7 @@ final class FeedFixtures {
     if (!Files.isDirectory(work.resolve(".git"))) {
       git(work.getParent(), "clone", "-q", url, work.toString());
     }
+    Files.createDirectories(work.resolve(file).getParent());
     Files.writeString(work.resolve(file), content);
     git(work, "add", file);
     git(work, "commit", "-q", "-m", message);
