@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.devflow.persistence.apps.AppStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -184,6 +185,10 @@ class DeployTest {
       Api.Response pruned = api.post("/api/v1/tenants/acme/apps/site/rollback", token, "{\"release\":2}");
       assertEquals(400, pruned.status(), pruned.body());
       assertTrue(pruned.json().path("detail").asText().contains("no longer kept"), pruned.body());
+      // What the artifact sweeper reads: the three kept builds (6, 5 = 1, 3), not 2's.
+      await("the kept artifacts recorded", 10, () -> new AppStore(node.database()).artifactsInUse().size() == 3);
+      assertFalse(new AppStore(node.database()).artifactsInUse().contains(
+          awaitRelease(api, token, "site", 2, "rolled-back").get("artifact").asText()));
 
       // Scale to 2: requests go round robin over both instances.
       assertEquals(200, api.call("PATCH", "/api/v1/tenants/acme/apps/site", token, "{\"instances\":2}").status());

@@ -66,7 +66,7 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
   public sealed interface Command extends CrossNodeMessage
       permits Create, Get, Update, Deploy, Rollback, GetEndpoints, Delete, BuildStarted, BuildDone, BuildFailed,
           EnvReady, Report, SupervisorsChanged, InstancesListed, GoLive, FailRelease, Drain, SyncArtifacts,
-          ArtifactsNotRecorded {}
+          ArtifactsWritten {}
 
   public record Create(AppConfig config, ActorRef<StatusReply<Summary>> replyTo) implements Command {}
 
@@ -109,7 +109,8 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
 
   record SyncArtifacts() implements Command {}
 
-  record ArtifactsNotRecorded(Throwable error) implements Command {}
+  /** {@code error} null: written. */
+  record ArtifactsWritten(Throwable error) implements Command {}
 
   // ---- replies -----------------------------------------------------------------------------
 
@@ -222,8 +223,11 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
   private long endpointsVersion;
   /** What the routers were last told (null: nothing yet in this incarnation). */
   private AppEndpoints published;
-  /** The artifact set last recorded (null: not yet in this incarnation, or the write failed). */
+  /** The artifact set last recorded or being recorded (null: none yet, or the write failed). */
   private Set<String> artifactsRecorded;
+  /** One write at a time, so that an older set can never land after a newer one. */
+  private boolean recordingArtifacts;
+  private boolean recordArtifactsAgain;
 
   private App(ActorContext<Command> ctx, TimerScheduler<Command> timers, String entityId, AppServices services) {
     super(PersistenceId.of(ENTITY_KEY.name(), entityId), EntityDefaults.ON_PERSIST_FAILURE);
@@ -306,10 +310,16 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
           recordArtifacts(s);
           return Effect().noReply();
         })
-        .onCommand(ArtifactsNotRecorded.class, (s, c) -> {
-          ctx.getLog().warn("cannot record the artifacts of {}/{}; trying again in 10 s", tenant, app, c.error());
-          artifactsRecorded = null;
-          timers.startSingleTimer("artifacts", new SyncArtifacts(), Duration.ofSeconds(10));
+        .onCommand(ArtifactsWritten.class, (s, c) -> {
+          recordingArtifacts = false;
+          if (c.error() != null) {
+            ctx.getLog().warn("cannot record the artifacts of {}/{}; trying again in 10 s", tenant, app, c.error());
+            artifactsRecorded = null;
+            timers.startSingleTimer("artifacts", new SyncArtifacts(), Duration.ofSeconds(10));
+          } else if (recordArtifactsAgain) {
+            recordArtifactsAgain = false;
+            recordArtifacts(s);
+          }
           return Effect().noReply();
         })
         .build();
@@ -680,17 +690,18 @@ public final class App extends EventSourcedBehaviorWithEnforcedReplies<App.Comma
 
   /** Records which artifacts this app needs when that changed; a failed write is retried. */
   private void recordArtifacts(State s) {
+    if (recordingArtifacts) {
+      recordArtifactsAgain = true;
+      return;
+    }
     Set<String> now = needed(s);
     if (now.equals(artifactsRecorded)) {
       return;
     }
     artifactsRecorded = now;
+    recordingArtifacts = true;
     ActorRef<Command> self = ctx.getSelf();
-    services.artifacts().record(tenant, app, now).whenComplete((v, e) -> {
-      if (e != null) {
-        self.tell(new ArtifactsNotRecorded(e));
-      }
-    });
+    services.artifacts().record(tenant, app, now).whenComplete((v, e) -> self.tell(new ArtifactsWritten(e)));
   }
 
   /** Healthy web instances of the live release, as the routers should see them. */
