@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -249,12 +250,24 @@ final class InstanceActor {
     if (!current(t.gen()) || !status.equals("starting") || process == null) {
       return same();
     }
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + spec.healthPath()))
-        .timeout(HEALTH_REQUEST_TIMEOUT).GET().build();
     int g = t.gen();
-    ctx.pipeToSelf(http.sendAsync(request, HttpResponse.BodyHandlers.discarding()),
-        (response, e) -> new Probed(g, e == null && response.statusCode() < 500));
+    ctx.pipeToSelf(checkHealth(HEALTH_REQUEST_TIMEOUT), (failure, e) -> new Probed(g, e == null && failure.isEmpty()));
     return same();
+  }
+
+  /** One GET of the health path: empty when it answered below 500, else what went wrong. */
+  private CompletableFuture<Optional<String>> checkHealth(Duration timeout) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + spec.healthPath()))
+        .timeout(timeout).GET().build();
+    int p = port;
+    return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, e) -> {
+      if (e != null) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return Optional.of(cause instanceof java.net.http.HttpTimeoutException
+            ? "no answer within " + timeout.toMillis() + " ms" : "cannot connect to port " + p);
+      }
+      return response.statusCode() >= 500 ? Optional.of("answered " + response.statusCode()) : Optional.empty();
+    });
   }
 
   private Behavior<Msg> onProbed(Probed p) {
@@ -289,18 +302,9 @@ final class InstanceActor {
     if (!current(t.gen()) || !status.equals("healthy") || process == null) {
       return same();
     }
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + spec.healthPath()))
-        .timeout(settings.livenessInterval()).GET().build();
     int g = t.gen();
-    ctx.pipeToSelf(http.sendAsync(request, HttpResponse.BodyHandlers.discarding()), (response, e) -> {
-      if (e != null) {
-        return new LiveProbed(g, e instanceof java.net.http.HttpTimeoutException
-            || e.getCause() instanceof java.net.http.HttpTimeoutException
-            ? "no answer within " + settings.livenessInterval().toMillis() + " ms"
-            : "cannot connect to port " + port);
-      }
-      return new LiveProbed(g, response.statusCode() >= 500 ? "answered " + response.statusCode() : null);
-    });
+    ctx.pipeToSelf(checkHealth(settings.livenessInterval()),
+        (failure, e) -> new LiveProbed(g, e != null ? e.toString() : failure.orElse(null)));
     return same();
   }
 
