@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.devflow.persistence.EmbeddedDatabase;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +30,8 @@ class CrossNodeRepliesTest {
   void everyEntityAnswersTheSameThroughEitherNode() throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("db"))) {
       int seedPort = TestNodes.freePort();
-      try (RunningNode a = TestNodes.start(options(db, 0, seedPort, "api,core,runner"));
-          RunningNode b = TestNodes.start(options(db, 1, seedPort, "api,core"))) {
+      try (RunningNode a = TestNodes.start(ExternalDbNodes.sharedOptions(dir, db, 0, seedPort, "api,core,runner"));
+          RunningNode b = TestNodes.start(ExternalDbNodes.sharedOptions(dir, db, 1, seedPort, "api,core"))) {
         Api viaA = new Api(a.baseUrl());
         Api viaB = new Api(b.baseUrl());
         String admin = a.createdAdminToken().orElseThrow();
@@ -92,18 +91,5 @@ class CrossNodeRepliesTest {
       o.remove("cloneUrl");
     }
     return copy;
-  }
-
-  Map<String, Object> options(EmbeddedDatabase db, int i, int seedPort, String roles) {
-    Map<String, Object> o = TestNodes.options(dir.resolve("node" + i));
-    o.put("devflow.db.url", db.settings().url());
-    o.put("devflow.db.user", db.settings().user());
-    o.put("devflow.db.password", db.settings().password());
-    o.put("devflow.cluster.port", i == 0 ? seedPort : TestNodes.freePort());
-    o.put("devflow.cluster.seeds", "127.0.0.1:" + seedPort);
-    o.put("devflow.cluster.roles", roles);
-    o.put("devflow.git.root", dir.resolve("git").toString());
-    o.put("devflow.deploy.blobs", dir.resolve("blobs").toString());
-    return o;
   }
 }

@@ -8,7 +8,6 @@ import dev.devflow.persistence.EmbeddedDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +25,8 @@ class DeployFailoverTest {
   void instancesOfANodeThatLeftAreStartedOnTheOther() throws Exception {
     try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("db"))) {
       int seedPort = TestNodes.freePort();
-      RunningNode a = TestNodes.start(options(db, 0, seedPort, "api,core,runner,runtime"));
-      RunningNode b = TestNodes.start(options(db, 1, seedPort, "api,runtime"));
+      RunningNode a = TestNodes.start(ExternalDbNodes.sharedOptions(dir, db, 0, seedPort, "api,core,runner,runtime"));
+      RunningNode b = TestNodes.start(ExternalDbNodes.sharedOptions(dir, db, 1, seedPort, "api,runtime"));
       boolean bStopped = false;
       try {
         Api api = new Api(a.baseUrl());
@@ -79,18 +78,6 @@ class DeployFailoverTest {
     }
   }
 
-  Map<String, Object> options(EmbeddedDatabase db, int i, int seedPort, String roles) {
-    Map<String, Object> o = TestNodes.options(dir.resolve("node" + i));
-    o.put("devflow.db.url", db.settings().url());
-    o.put("devflow.db.user", db.settings().user());
-    o.put("devflow.db.password", db.settings().password());
-    o.put("devflow.cluster.port", i == 0 ? seedPort : TestNodes.freePort());
-    o.put("devflow.cluster.seeds", "127.0.0.1:" + seedPort);
-    o.put("devflow.cluster.roles", roles);
-    o.put("devflow.git.root", dir.resolve("git").toString());
-    o.put("devflow.deploy.blobs", dir.resolve("blobs").toString());
-    return o;
-  }
 
   static Set<String> ids(Api api, String token) throws Exception {
     Set<String> ids = new HashSet<>();

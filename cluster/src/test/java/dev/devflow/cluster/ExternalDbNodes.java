@@ -35,6 +35,18 @@ final class ExternalDbNodes {
   }
 
   /**
+   * Options of in-JVM node {@code i} of a cluster on {@code db}: node 0 is the seed; all share the
+   * git root and the artifact store under {@code dir}, as nodes on a shared volume do.
+   */
+  static Map<String, Object> sharedOptions(Path dir, EmbeddedDatabase db, int i, int seedPort, String roles) {
+    Map<String, Object> o = seedOptions(dir.resolve("node" + i), db, seedPort, roles);
+    o.put("devflow.cluster.port", i == 0 ? seedPort : TestNodes.freePort());
+    o.put("devflow.git.root", dir.resolve("git").toString());
+    o.put("devflow.deploy.blobs", dir.resolve("blobs").toString());
+    return o;
+  }
+
+  /**
    * Starts {@code devflow <command>} joining the seed, home {@code dir/name}, output in {@code
    * dir/name.log}; {@code gitRoot} is the shared git storage.
    */
