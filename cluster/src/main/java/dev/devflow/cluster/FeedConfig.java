@@ -28,16 +28,17 @@ record FeedConfig(
             new FeedSubscription.Limits(buffer, c.getInt("page-size")),
             c.getDuration("heartbeat"),
             c.getDuration("client-retry")),
-        webhooks(devflow.getConfig("webhooks")));
+        webhooks(devflow.getConfig("webhooks"), c.getDuration("safety-poll")));
   }
 
-  private static WebhookSettings webhooks(Config c) {
+  private static WebhookSettings webhooks(Config c, Duration feedCheckInterval) {
     return new WebhookSettings(
         c.getBoolean("allow-private-targets"),
         c.getDuration("timeout"),
         c.getDuration("retry-for"),
         c.getDuration("backoff-min"),
         c.getDuration("backoff-max"),
-        c.getDuration("refresh-interval"));
+        c.getDuration("refresh-interval"),
+        feedCheckInterval);
   }
 }

@@ -125,10 +125,39 @@ class WebhookTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
+        throw new AssertionError("timed out waiting for " + what + "; received " + received() + "; logged " + logged());
       }
       Thread.sleep(50);
     }
+  }
+
+  /** What the receiver got so far, for a failure message: per path, each attempt's event and time. */
+  private static String received() {
+    StringBuilder out = new StringBuilder();
+    hits.forEach((path, list) -> {
+      out.append(path).append(" [");
+      for (Hit h : list) {
+        String body = new String(h.body(), StandardCharsets.UTF_8);
+        out.append(h.event()).append(' ').append(body, 0, Math.min(body.length(), 80)).append(" at ").append(h.at()).append("; ");
+      }
+      out.append("] ");
+    });
+    return out.toString();
+  }
+
+  /** The node's delivery log of every webhook, for a failure message. */
+  private static String logged() {
+    StringBuilder out = new StringBuilder();
+    try {
+      for (JsonNode hook : api.get("/api/v1/tenants/hooks/webhooks", token).json().get("items")) {
+        String name = hook.get("name").asText();
+        out.append(name).append(' ').append(api.get("/api/v1/tenants/hooks/webhooks/" + name + "/deliveries", token).body())
+            .append(' ');
+      }
+    } catch (Exception e) {
+      out.append("(cannot read: ").append(e).append(')');
+    }
+    return out.toString();
   }
 
   private static String hmac(String secret, byte[] body) throws Exception {

@@ -24,6 +24,8 @@ import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.SharedKillSwitch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This node's live fan-out of feed entries to its connected clients. The feed projection (one per
@@ -38,6 +40,8 @@ import org.apache.pekko.stream.SharedKillSwitch;
  * <p>Thread-safe: subscribe and unsubscribe from any thread; dispatch runs in the hub actor.
  */
 public final class FeedHub {
+
+  private static final Logger log = LoggerFactory.getLogger(FeedHub.class);
 
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "devflow-feed-hub");
 
@@ -147,7 +151,12 @@ public final class FeedHub {
     // Listeners (the flag catalog) first: a stream that renders an entry from node state must
     // find that state already updated.
     for (Consumer<List<FeedRecord>> l : listeners) {
-      l.accept(entries);
+      try {
+        l.accept(entries);
+      } catch (RuntimeException e) {
+        // One failing listener must not cost the others, or this node's clients, the batch.
+        log.error("feed hub: a listener failed on a batch of {} entries", entries.size(), e);
+      }
     }
     Map<String, List<FeedRecord>> byTenant = new LinkedHashMap<>();
     for (FeedRecord r : entries) {

@@ -35,6 +35,11 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * and wakes the workers of those tenants; it re-reads the webhook list when told a webhook
  * changed and, as a safety net, every {@link WebhookSettings#refreshInterval()}, waking every
  * worker then.
+ *
+ * <p>A batch its hub never got (the projection did not know the hub yet, or the node had just
+ * joined) would otherwise wait for the tenant's next entry or the next refresh: every {@link
+ * WebhookSettings#feedCheckInterval()} it also reads the last feed ids of its webhooks' tenants
+ * (one small query) and wakes the workers of a tenant whose id moved past what the hub reported.
  */
 public final class WebhookDispatcher {
 
@@ -47,7 +52,12 @@ public final class WebhookDispatcher {
 
   private record Loaded(List<Webhook> hooks) implements Command {}
 
-  private record EntriesArrived(Set<String> tenants) implements Command {}
+  /** From the hub: the newest id per tenant in a batch. */
+  private record EntriesArrived(Map<String, Long> lastIds) implements Command {}
+
+  private record CheckFeed() implements Command {}
+
+  private record FeedChecked(Map<String, Long> lastIds) implements Command {}
 
   /** Starts the singleton (call on every node); returns the proxy to tell it about changes. */
   public static ActorRef<Command> init(ActorSystem<?> system, FeedHub hub, WebhookStore hooks, FeedStore feed,
@@ -76,6 +86,9 @@ public final class WebhookDispatcher {
   /** One read of the list at a time: two in flight could finish out of order, the older last. */
   private boolean loading;
   private boolean loadAgain;
+  /** The newest feed id per tenant this dispatcher has woken workers for. */
+  private final Map<String, Long> lastIds = new HashMap<>();
+  private boolean checking;
 
   private WebhookDispatcher(ActorContext<Command> ctx, FeedHub hub, WebhookStore hooks, FeedStore feed,
       HttpClient http, Executor blocking, WebhookSettings settings) {
@@ -90,23 +103,22 @@ public final class WebhookDispatcher {
 
   private Behavior<Command> start() {
     ActorRef<Command> self = ctx.getSelf();
-    Consumer<List<FeedRecord>> listener = entries ->
-        self.tell(new EntriesArrived(entries.stream().map(FeedRecord::tenant).collect(Collectors.toSet())));
+    Consumer<List<FeedRecord>> listener = entries -> self.tell(new EntriesArrived(
+        entries.stream().collect(Collectors.toMap(FeedRecord::tenant, FeedRecord::id, Math::max))));
     hub.addListener(listener);
     self.tell(new Refresh());
     return Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(new Refresh(), settings.refreshInterval());
+      timers.startTimerWithFixedDelay(new CheckFeed(), settings.feedCheckInterval());
       return Behaviors.receive(Command.class)
           .onMessage(Refresh.class, r -> refresh())
           .onMessage(Changed.class, c -> refresh())
           .onMessage(Loaded.class, this::onLoaded)
-          .onMessage(EntriesArrived.class, e -> {
-            definitions.forEach((key, h) -> {
-              if (e.tenants().contains(h.tenant())) {
-                workers.get(key).tell(new WebhookWorker.Wake());
-              }
-            });
-            return Behaviors.same();
+          .onMessage(EntriesArrived.class, e -> wakeWhereNewer(e.lastIds()))
+          .onMessage(CheckFeed.class, c -> checkFeed())
+          .onMessage(FeedChecked.class, f -> {
+            checking = false;
+            return wakeWhereNewer(f.lastIds());
           })
           .onSignal(PostStop.class, s -> {
             hub.removeListener(listener);
@@ -114,6 +126,37 @@ public final class WebhookDispatcher {
           })
           .build();
     });
+  }
+
+  /** Wakes the workers of every tenant whose newest feed id is past the one last seen. */
+  private Behavior<Command> wakeWhereNewer(Map<String, Long> ids) {
+    Set<String> moved = ids.entrySet().stream()
+        .filter(e -> e.getValue() > lastIds.getOrDefault(e.getKey(), -1L))
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toSet());
+    ids.forEach((tenant, id) -> lastIds.merge(tenant, id, Math::max));
+    definitions.forEach((key, h) -> {
+      if (moved.contains(h.tenant())) {
+        workers.get(key).tell(new WebhookWorker.Wake());
+      }
+    });
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> checkFeed() {
+    List<String> tenants = definitions.values().stream().map(Webhook::tenant).distinct().toList();
+    if (checking || tenants.isEmpty()) {
+      return Behaviors.same();
+    }
+    checking = true;
+    ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> feed.lastIds(tenants), blocking), (ids, e) -> {
+      if (e != null) {
+        ctx.getLog().warn("cannot read the feed's last ids: {}", e.getMessage());
+        return new FeedChecked(Map.of());
+      }
+      return new FeedChecked(ids);
+    });
+    return Behaviors.same();
   }
 
   private Behavior<Command> refresh() {

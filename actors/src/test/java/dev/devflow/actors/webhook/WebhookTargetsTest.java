@@ -53,7 +53,7 @@ class WebhookTargetsTest {
   @Test
   void backOffDoublesUpToTheCap() {
     WebhookSettings s = new WebhookSettings(false, Duration.ofSeconds(10), Duration.ofHours(24),
-        Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofSeconds(30));
+        Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofSeconds(30), Duration.ofSeconds(5));
     assertEquals(Duration.ofSeconds(1), s.backoff(1));
     assertEquals(Duration.ofSeconds(4), s.backoff(3));
     assertEquals(Duration.ofMinutes(1), s.backoff(10));
