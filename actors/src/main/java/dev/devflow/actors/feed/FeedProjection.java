@@ -90,6 +90,12 @@ public final class FeedProjection {
   private final List<String> entityTypes;
   private final Serialization serialization;
   private Set<ActorRef<FeedHub.Command>> hubs = Set.of();
+  /**
+   * Batches stored before the receptionist named any hub. Every node runs a hub, so an empty
+   * list only means it has not arrived yet (the first moments after this singleton started); they
+   * go out with the first list instead of to nobody.
+   */
+  private final List<FeedRecord> unsent = new ArrayList<>();
   private long offset = -1;
   private boolean running;
   private boolean wakeAgain;
@@ -121,6 +127,11 @@ public final class FeedProjection {
           .onMessage(Wake.class, w -> onWake())
           .onMessage(HubsChanged.class, h -> {
             hubs = h.hubs();
+            if (!hubs.isEmpty() && !unsent.isEmpty()) {
+              FeedHub.Publish publish = new FeedHub.Publish(List.copyOf(unsent));
+              hubs.forEach(hub -> hub.tell(publish));
+              unsent.clear();
+            }
             return Behaviors.same();
           })
           .onMessage(Done.class, d -> onDone(d.outcome(), timers))
@@ -152,8 +163,15 @@ public final class FeedProjection {
     running = false;
     offset = outcome.offset();
     if (!outcome.stored().isEmpty()) {
-      FeedHub.Publish publish = new FeedHub.Publish(outcome.stored());
-      hubs.forEach(h -> h.tell(publish));
+      if (hubs.isEmpty()) {
+        // Bounded: past this, hubs and their listeners find the rest by their own safety polls.
+        if (unsent.size() < settings.batchSize() * 4) {
+          unsent.addAll(outcome.stored());
+        }
+      } else {
+        FeedHub.Publish publish = new FeedHub.Publish(outcome.stored());
+        hubs.forEach(h -> h.tell(publish));
+      }
     }
     if (outcome.more() || wakeAgain) {
       ctx.getSelf().tell(new Wake());
