@@ -66,6 +66,7 @@ public final class Main implements Runnable {
   public static CompletionStage<Integer> init(
       ActorSystem<?> system, NodeSettings settings, Database db, SecretStore secrets, String adminTokenHash) {
     Cluster cluster = Cluster.get(system);
+    LeaseKeeper.start(system, db.settings());
     if (settings.seedDns().isPresent()) {
       NodeSettings.SeedDns dns = settings.seedDns().get();
       DnsSeeds.join(system, dns.name(), settings.clusterHost(), settings.clusterPort(), dns.expect(), dns.timeout());
