@@ -29,6 +29,12 @@ public final class Workload {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(4);
+  /**
+   * A failover probe gives up on one attempt after this and sends another. A request that reached
+   * the dead node's shard before the node was removed is lost and would otherwise hold the probe
+   * until REQUEST_TIMEOUT, measuring the client's timeout instead of the entity's return.
+   */
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
   private static final int ATTEMPTS = 3;
   /** Pause before the 2nd and 3rd attempt, as a retrying client would. */
   private static final long[] BACKOFF_MS = {0, 250, 1000};
@@ -196,7 +202,7 @@ public final class Workload {
     writer = new Thread(() -> {
       while (writing.get()) {
         Target t = targets.get(Math.floorMod(turn++, targets.size()));
-        writeOnce(t, ATTEMPTS);
+        writeOnce(t, ATTEMPTS, REQUEST_TIMEOUT);
       }
     }, "workload-writer");
     writer.start();
@@ -223,8 +229,9 @@ public final class Workload {
       Thread prober = new Thread(() -> {
         // Single attempts without back-off, so the time measured is the entity's, not the client's.
         // A request to an entity whose shard is moving waits in its region and completes as soon
-        // as the entity runs again (within the node's ask timeout), so waiting costs no precision.
-        while (!writeOnce(t, 1)) {
+        // as the entity runs again; one the region sent to the dead node before the node was
+        // removed is lost, so each attempt gives up after PROBE_TIMEOUT: precision about 1 s.
+        while (!writeOnce(t, 1, PROBE_TIMEOUT)) {
           if (System.nanoTime() > deadline) {
             unanswered.add(t.name + " did not answer writes within " + timeout + "; last answer: " + t.lastFailure);
             return;
@@ -310,7 +317,7 @@ public final class Workload {
   }
 
   /** One write with up to {@code attempts} attempts on different nodes; true when acknowledged. */
-  private boolean writeOnce(Target t, int attempts) {
+  private boolean writeOnce(Target t, int attempts, Duration timeout) {
     synchronized (t) {
       long n = t.next++;
       for (int attempt = 0; attempt < attempts; attempt++) {
@@ -323,7 +330,7 @@ public final class Workload {
         List<NodeProcess> live = List.copyOf(nodes);
         NodeProcess node = live.get((int) Math.floorMod(route.getAndIncrement(), (long) live.size()));
         try {
-          HttpResponse<String> r = send(t.write(node.baseUrl(), n));
+          HttpResponse<String> r = send(t.write(node.baseUrl(), n).timeout(timeout));
           if (acknowledged(t, n, r)) {
             return true;
           }
