@@ -71,10 +71,7 @@ final class LeaseKeeper {
     UniqueAddress self = Cluster.get(system).selfMember().uniqueAddress();
     String owner = self.address().hostPort() + "#" + self.longUid();
     LeaseKeeper keeper = new LeaseKeeper(new LeaseStore(db, ttl, c.getDuration("lease-operation-timeout")), owner, ttl);
-    keeper.submit(() -> {
-      keeper.beat();
-      return null;
-    }).toCompletableFuture().join(); // the first heartbeat before any lease is asked for
+    keeper.firstBeat(Duration.ofSeconds(60)); // before any lease is asked for
     keeper.thread.scheduleWithFixedDelay(keeper::beatSafely, interval.toMillis(), interval.toMillis(),
         TimeUnit.MILLISECONDS);
     KEEPERS.put(system.classicSystem(), keeper);
@@ -82,6 +79,34 @@ final class LeaseKeeper {
         () -> keeper.retire().thenApply(v -> Done.getInstance()));
     system.getWhenTerminated().whenComplete((d, e) -> keeper.close(system));
     return keeper;
+  }
+
+  /**
+   * The first heartbeat, tried again for up to {@code patience}: a node starting beside busy ones
+   * may find the database slow to take one more connection, which is no reason to give up.
+   */
+  private void firstBeat(Duration patience) {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (true) {
+      try {
+        submit(() -> {
+          beat();
+          return null;
+        }).toCompletableFuture().join();
+        return;
+      } catch (java.util.concurrent.CompletionException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("cannot start the lease heartbeat: " + e.getCause().getMessage(), e.getCause());
+        }
+        log.warn("lease heartbeat not started yet, trying again: {}", e.getCause().getMessage());
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while starting the lease heartbeat", interrupted);
+        }
+      }
+    }
   }
 
   static LeaseKeeper of(org.apache.pekko.actor.ActorSystem system) {

@@ -202,12 +202,19 @@ public final class ClusterHarness implements AutoCloseable {
     }
   }
 
-  /** Every process's log tail, for a failing test's report. */
+  /**
+   * Every process's log tail, for a failing test's report; for one that is not running, first the
+   * reason it printed when it gave up ("devflow: ..."), which is often far above the tail.
+   */
   public String logs(int charsEach) throws IOException {
     StringBuilder b = new StringBuilder();
     for (NodeProcess p : processes.values()) {
-      b.append("---- ").append(p).append(p.isAlive() ? "" : " (not running)").append('\n')
-          .append(p.logTail(charsEach)).append('\n');
+      b.append("---- ").append(p).append(p.isAlive() ? "" : " (not running)").append('\n');
+      if (!p.isAlive() && Files.exists(p.log())) {
+        Files.readAllLines(p.log()).stream().filter(l -> l.startsWith("devflow: "))
+            .forEach(l -> b.append(l).append('\n'));
+      }
+      b.append(p.logTail(charsEach)).append('\n');
     }
     return b.toString();
   }

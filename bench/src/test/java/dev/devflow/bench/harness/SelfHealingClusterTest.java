@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,7 +39,7 @@ class SelfHealingClusterTest {
   static final Duration READY = Duration.ofSeconds(120);
   static final String SEEDS = "devflow-seeds.test";
 
-  @TempDir Path dir;
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir; // a failure's node logs stay for a look
   ClusterHarness cluster;
 
   @Test
