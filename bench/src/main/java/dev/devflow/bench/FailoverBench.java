@@ -76,6 +76,7 @@ public final class FailoverBench {
         millis.add(ms);
         System.out.printf("trial %d: killed %s (%d shards): every entity answered writes again after %d ms%n", t + 1,
             victim.name(), shards, ms);
+        System.out.println("  last to answer: " + load.slowest(3));
         for (NodeProcess survivor : others) {
           List<String> refused = load.unwritableThrough(survivor);
           if (!refused.isEmpty()) {

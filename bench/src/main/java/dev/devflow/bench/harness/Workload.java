@@ -12,10 +12,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * A client that keeps writing to entities of every type — tenants, repositories, feature flags,
@@ -70,6 +73,8 @@ public final class Workload {
   private Thread writer;
   private int turn;
   private final AtomicLong route = new AtomicLong();
+  /** Milliseconds after {@code sinceNanos} at which each entity answered in the last awaitAllWritable. */
+  private final Map<String, Long> answeredAfter = new ConcurrentHashMap<>();
 
   private Workload(ClusterHarness cluster, String token) {
     this.cluster = cluster;
@@ -224,6 +229,7 @@ public final class Workload {
     long deadline = System.nanoTime() + timeout.toNanos();
     AtomicLong last = new AtomicLong(sinceNanos);
     List<String> unanswered = new CopyOnWriteArrayList<>();
+    answeredAfter.clear();
     List<Thread> probers = new ArrayList<>();
     for (Target t : targets) {
       Thread prober = new Thread(() -> {
@@ -243,7 +249,9 @@ public final class Workload {
             return;
           }
         }
-        last.accumulateAndGet(System.nanoTime(), Math::max);
+        long answered = System.nanoTime();
+        last.accumulateAndGet(answered, Math::max);
+        answeredAfter.put(t.name, (answered - sinceNanos) / 1_000_000);
       }, "probe " + t.name);
       prober.start();
       probers.add(prober);
@@ -255,6 +263,12 @@ public final class Workload {
       throw new IllegalStateException(String.join("; ", unanswered));
     }
     return Duration.ofNanos(last.get() - sinceNanos);
+  }
+
+  /** The {@code n} entities that answered last in the last {@link #awaitAllWritable}, with their times. */
+  public String slowest(int n) {
+    return answeredAfter.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n)
+        .map(e -> e.getKey() + " " + e.getValue() + " ms").collect(Collectors.joining(", "));
   }
 
   /** The entities that {@code node} cannot write right now, each with its answer (one attempt each). */

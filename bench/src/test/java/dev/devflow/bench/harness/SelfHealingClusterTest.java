@@ -87,6 +87,7 @@ class SelfHealingClusterTest {
     Duration failover = load.awaitAllWritable(killed, Duration.ofSeconds(90));
     System.out.printf("kill -9: node2 held %d shards; every entity answered writes again after %d ms%n", held,
         failover.toMillis());
+    System.out.println("  last to answer: " + load.slowest(3));
     assertTrue(failover.compareTo(Duration.ofSeconds(45)) < 0, "failover took " + failover);
     // Through each survivor, not only through whichever answered first: pipelines included.
     load.awaitWritableThroughEach(List.of(n1, n3), Duration.ofSeconds(30));
