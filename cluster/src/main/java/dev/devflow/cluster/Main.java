@@ -70,6 +70,8 @@ public final class Main implements Runnable {
     if (settings.seedDns().isPresent()) {
       NodeSettings.SeedDns dns = settings.seedDns().get();
       DnsSeeds.join(system, dns.name(), settings.clusterHost(), settings.clusterPort(), dns.expect(), dns.timeout());
+    } else if (settings.bootstrap().isPresent()) {
+      KubernetesBootstrap.join(system, settings.bootstrap().get().timeout());
     } else if (settings.seeds().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
@@ -188,6 +190,7 @@ public final class Main implements Runnable {
       options.put("devflow.cluster.port", 0);
       options.put("devflow.cluster.seeds", "");
       options.put("devflow.cluster.seed-dns", "");
+      options.put("devflow.cluster.bootstrap", "");
       options.put("devflow.cluster.roles", "api,core,runner,runtime");
       return runForeground(options, common.config, true);
     }
@@ -220,6 +223,17 @@ public final class Main implements Runnable {
     @Option(names = "--seed-dns-expect", description = "addresses to wait for before joining (DEVFLOW_SEED_DNS_EXPECT)")
     Integer seedDnsExpect;
 
+    @Option(names = "--bootstrap", description = "kubernetes-api: find the other nodes' pods through the Kubernetes"
+        + " API and form or join the cluster with them (DEVFLOW_BOOTSTRAP)")
+    String bootstrap;
+
+    @Option(names = "--bootstrap-expect", description = "pods to wait for before founding a cluster"
+        + " (DEVFLOW_BOOTSTRAP_EXPECT)")
+    Integer bootstrapExpect;
+
+    @Option(names = "--management-port", description = "Pekko Management port, bootstrap only (DEVFLOW_MANAGEMENT_PORT)")
+    Integer managementPort;
+
     @Option(names = "--roles", description = "api,core[,runner,runtime] (DEVFLOW_ROLES)")
     String roles;
 
@@ -235,6 +249,9 @@ public final class Main implements Runnable {
       putIfSet(options, "devflow.cluster.seeds", seeds);
       putIfSet(options, "devflow.cluster.seed-dns", seedDns);
       putIfSet(options, "devflow.cluster.seed-dns-expect", seedDnsExpect);
+      putIfSet(options, "devflow.cluster.bootstrap", bootstrap);
+      putIfSet(options, "devflow.cluster.bootstrap-expect", bootstrapExpect);
+      putIfSet(options, "devflow.cluster.management-port", managementPort);
       putIfSet(options, "devflow.cluster.roles", roles);
       addOptions(options);
       if ((database.url == null || database.url.isBlank()) && System.getenv("DEVFLOW_DB_URL") == null) {

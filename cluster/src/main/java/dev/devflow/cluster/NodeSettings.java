@@ -28,6 +28,7 @@ public record NodeSettings(
     int clusterPort,
     List<String> seeds,
     Optional<SeedDns> seedDns,
+    Optional<Bootstrap> bootstrap,
     Set<String> roles,
     DatabaseSettings database,
     boolean embeddedSynchronousCommit,
@@ -63,6 +64,10 @@ public record NodeSettings(
     if (seedDns.isPresent() && seedDns.get().expect() < 1) {
       throw new NodeConfig.InvalidConfigException("seed-dns-expect must be at least 1");
     }
+    Optional<Bootstrap> bootstrap = bootstrap(c);
+    if (bootstrap.isPresent() && (!seeds.isEmpty() || seedDns.isPresent())) {
+      throw new NodeConfig.InvalidConfigException("give seeds, seed-dns or bootstrap, only one of them");
+    }
     Set<String> roles = Set.copyOf(split(c.getString("cluster.roles")));
     for (String role : roles) {
       if (!KNOWN_ROLES.contains(role)) {
@@ -87,6 +92,7 @@ public record NodeSettings(
         c.getInt("cluster.port"),
         seeds,
         seedDns,
+        bootstrap,
         roles,
         new DatabaseSettings(c.getString("db.url"), c.getString("db.user"), c.getString("db.password")),
         c.getBoolean("db.embedded-synchronous-commit"),
@@ -108,6 +114,30 @@ public record NodeSettings(
 
   /** Seeds from DNS ({@link DnsSeeds}): the name, how many addresses to wait for, and for how long. */
   public record SeedDns(String name, int expect, Duration timeout) {}
+
+  /** Cluster bootstrap ({@link KubernetesBootstrap}): how long it may take to form or join a cluster. */
+  public record Bootstrap(String method, Duration timeout) {}
+
+  private static Optional<Bootstrap> bootstrap(Config c) {
+    String method = c.getString("cluster.bootstrap").trim();
+    if (method.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!method.equals("kubernetes-api")) {
+      throw new NodeConfig.InvalidConfigException("bootstrap '" + method + "' is not known; the one there is: kubernetes-api");
+    }
+    if (c.getInt("cluster.bootstrap-expect") < 1) {
+      throw new NodeConfig.InvalidConfigException("bootstrap-expect must be at least 1");
+    }
+    if (c.getString("cluster.bootstrap-selector").isBlank()) {
+      throw new NodeConfig.InvalidConfigException("bootstrap-selector must name the node pods' labels");
+    }
+    int port = c.getInt("cluster.management-port");
+    if (port < 1 || port > 65535) {
+      throw new NodeConfig.InvalidConfigException("management-port must be 1 to 65535");
+    }
+    return Optional.of(new Bootstrap(method, c.getDuration("cluster.bootstrap-timeout")));
+  }
 
   public boolean embeddedDatabase() {
     return database.url().isBlank();
