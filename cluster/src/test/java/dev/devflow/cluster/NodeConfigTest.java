@@ -116,4 +116,24 @@ class NodeConfigTest {
         () -> NodeSettings.from(NodeConfig.load(Map.of("devflow.cluster.seeds", "nohostport"), null, Map.of())));
     assertTrue(seed.getMessage().contains("nohostport"));
   }
+
+  @Test
+  void bootstrapReachesPekkoManagementAndExcludesSeeds() {
+    Config c = NodeConfig.load(Map.of("devflow.cluster.bootstrap", "kubernetes-api", "devflow.cluster.host", "10.1.2.3",
+        "devflow.cluster.bootstrap-expect", 5, "devflow.cluster.management-port", 7700), null, Map.of());
+    NodeSettings s = NodeSettings.from(c);
+    assertEquals("kubernetes-api", s.bootstrap().orElseThrow().method());
+    assertEquals("10.1.2.3", c.getString("pekko.management.http.hostname"));
+    assertEquals(7700, c.getInt("pekko.management.http.port"));
+    assertEquals(5, c.getInt("pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"));
+    assertEquals("app.kubernetes.io/name=devflow,app.kubernetes.io/component=node",
+        c.getString("pekko.discovery.kubernetes-api.pod-label-selector"));
+
+    var both = assertThrows(NodeConfig.InvalidConfigException.class, () -> NodeSettings.from(NodeConfig.load(
+        Map.of("devflow.cluster.bootstrap", "kubernetes-api", "devflow.cluster.seeds", "a:2552"), null, Map.of())));
+    assertTrue(both.getMessage().contains("only one"), both.getMessage());
+    var unknown = assertThrows(NodeConfig.InvalidConfigException.class, () -> NodeSettings.from(NodeConfig.load(
+        Map.of("devflow.cluster.bootstrap", "consul"), null, Map.of())));
+    assertTrue(unknown.getMessage().contains("consul"), unknown.getMessage());
+  }
 }

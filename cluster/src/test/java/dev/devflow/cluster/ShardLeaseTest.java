@@ -38,7 +38,11 @@ class ShardLeaseTest {
           for (int i = 0; i < 30; i++) {
             viaA.tenantWithToken(admin, "t" + i, "admin");
           }
-          await("shard leases held by both nodes", 60, () -> leasesByOwner(db, "-shard-").size() == 2);
+          try {
+            await("shard leases held by both nodes", 60, () -> leasesByOwner(db, "-shard-").size() == 2);
+          } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the leases: " + leases(db), e);
+          }
           Map<String, Integer> singletons = leasesByOwner(db, "-singleton-");
           assertTrue(singletons.values().stream().mapToInt(Integer::intValue).sum() >= 3,
               "the feed projection, the webhook dispatcher and the shard coordinators hold leases: " + singletons);
@@ -55,6 +59,20 @@ class ShardLeaseTest {
           assertEquals(200, viaA.get("/api/v1/tenants/t" + i, admin).status(), "tenant t" + i + " through a");
         }
       }
+    }
+  }
+
+  /** Every lease row and every owner's heartbeat, for a failure's message. */
+  private static String leases(EmbeddedDatabase db) throws Exception {
+    try (Connection c = DriverManager.getConnection(db.settings().url(), db.settings().user(), db.settings().password());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name || ' ' || owner || ' ' || acquired_at FROM cluster_lease UNION ALL "
+            + "SELECT 'owner ' || owner || ' expires ' || expires_at || ' now ' || now() FROM lease_owner")) {
+      StringBuilder out = new StringBuilder();
+      while (rs.next()) {
+        out.append('\n').append(rs.getString(1));
+      }
+      return out.toString();
     }
   }
 
