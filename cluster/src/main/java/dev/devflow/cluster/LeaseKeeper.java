@@ -15,7 +15,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -45,8 +47,12 @@ final class LeaseKeeper {
   private final long validNanos;
   private final ScheduledExecutorService thread;
   private final Map<String, Consumer<Optional<Throwable>>> held = new ConcurrentHashMap<>();
+  /** Which acquisition of each held lease is current, so a late release of an earlier one is ignored. */
+  private final Map<String, Long> generations = new ConcurrentHashMap<>();
+  private long lastGeneration;
   private volatile long validUntil;
   private volatile boolean closed;
+  private volatile ActorRef shardReleaser;
 
   private LeaseKeeper(LeaseStore store, String owner, Duration ttl) {
     this.store = store;
@@ -74,6 +80,9 @@ final class LeaseKeeper {
     keeper.firstBeat(Duration.ofSeconds(60)); // before any lease is asked for
     keeper.thread.scheduleWithFixedDelay(keeper::beatSafely, interval.toMillis(), interval.toMillis(),
         TimeUnit.MILLISECONDS);
+    keeper.shardReleaser = ((ExtendedActorSystem) system.classicSystem()).systemActorOf(
+        ShardLeaseReleaser.props(keeper, system.name(),
+        system.settings().config().getString("pekko.cluster.sharding.guardian-name")), "devflow-shard-lease-releaser");
     KEEPERS.put(system.classicSystem(), keeper);
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "retire-leases",
         () -> keeper.retire().thenApply(v -> Done.getInstance()));
@@ -117,21 +126,44 @@ final class LeaseKeeper {
     return keeper;
   }
 
-  CompletionStage<Boolean> acquire(String name, Consumer<Optional<Throwable>> onLost) {
+  /**
+   * Takes {@code name} for this node. Completes with the acquisition's generation (for {@link
+   * #releaseIf}), or 0 when another node holds it or this node's heartbeat is not current.
+   */
+  CompletionStage<Long> acquire(String name, Consumer<Optional<Throwable>> onLost) {
     return submit(() -> {
       if (!valid()) {
-        return false; // not alive in the database for sure: taking a lease now could not be kept
+        return 0L; // not alive in the database for sure: taking a lease now could not be kept
       }
-      boolean ok = store.acquire(name, owner);
-      if (ok) {
-        held.put(name, onLost != null ? onLost : lost -> { });
+      if (!store.acquire(name, owner)) {
+        return 0L;
       }
-      return ok;
+      held.put(name, onLost != null ? onLost : lost -> { });
+      long generation = ++lastGeneration;
+      generations.put(name, generation);
+      return generation;
     });
   }
 
   CompletionStage<Boolean> release(String name) {
     return submit(() -> {
+      held.remove(name);
+      generations.remove(name);
+      return store.release(name, owner);
+    });
+  }
+
+  /** After a shard's lease was taken: releases it when the shard stops ({@link ShardLeaseReleaser}). */
+  void releaseWhenShardStops(String name, long generation) {
+    shardReleaser.tell(new ShardLeaseReleaser.Watch(name, generation), ActorRef.noSender());
+  }
+
+  /** Releases {@code name} if acquisition {@code generation} is still the current one. */
+  CompletionStage<Boolean> releaseIf(String name, long generation) {
+    return submit(() -> {
+      if (!generations.remove(name, generation)) {
+        return false; // released already, or taken again since
+      }
       held.remove(name);
       return store.release(name, owner);
     });
@@ -182,6 +214,7 @@ final class LeaseKeeper {
   }
 
   private void lose(String name, String why) {
+    generations.remove(name);
     Consumer<Optional<Throwable>> onLost = held.remove(name);
     if (onLost != null) {
       log.warn("lease {} lost: {}", name, why);
@@ -192,6 +225,7 @@ final class LeaseKeeper {
   private CompletableFuture<Void> retire() {
     return submit(() -> {
       held.clear();
+      generations.clear();
       try {
         store.retire(owner);
       } catch (RuntimeException e) {

@@ -32,12 +32,17 @@ public final class PostgresLease extends Lease {
 
   @Override
   public CompletionStage<Boolean> acquire() {
-    return keeper.acquire(settings.leaseName(), null);
+    return acquire(null);
   }
 
   @Override
   public CompletionStage<Boolean> acquire(Consumer<Optional<Throwable>> leaseLostCallback) {
-    return keeper.acquire(settings.leaseName(), leaseLostCallback);
+    return keeper.acquire(settings.leaseName(), leaseLostCallback).thenApply(generation -> {
+      if (generation > 0) {
+        keeper.releaseWhenShardStops(settings.leaseName(), generation);
+      }
+      return generation > 0;
+    });
   }
 
   @Override

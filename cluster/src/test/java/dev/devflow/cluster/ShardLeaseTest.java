@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Shards and singletons run only under a lease held in PostgreSQL (PostgresLease): two core nodes
- * on one database hold the leases of what they run, and a node that leaves hands its leases over
- * with its shards, so its entities answer on the other node.
+ * on one database hold the leases of what they run; a shard that moves to the node that joined
+ * (rebalance) takes over the lease its old node released; and a node that leaves hands its leases
+ * over with its shards, so its entities answer on the other node.
  */
 class ShardLeaseTest {
 
@@ -31,13 +32,14 @@ class ShardLeaseTest {
       try (RunningNode a = TestNodes.start(ExternalDbNodes.sharedOptions(dir, db, 0, seedPort, "api,core"))) {
         Api viaA = new Api(a.baseUrl());
         String admin = a.createdAdminToken().orElseThrow();
+        // Tenants over many shards, all on a while it is alone; b gets its share by rebalance, so
+        // each shard that moves must take over the lease a held (released when a stops it).
+        for (int i = 0; i < 30; i++) {
+          viaA.tenantWithToken(admin, "t" + i, "admin");
+        }
         RunningNode b = TestNodes.start(ExternalDbNodes.sharedOptions(dir, db, 1, seedPort, "api,core"));
         try {
           await("two members up", 60, () -> viaA.get("/api/v1/cluster", admin).json().path("members").size() == 2);
-          // Tenants over many shards: some land on each node once b has its share (rebalance).
-          for (int i = 0; i < 30; i++) {
-            viaA.tenantWithToken(admin, "t" + i, "admin");
-          }
           try {
             await("shard leases held by both nodes", 60, () -> leasesByOwner(db, "-shard-").size() == 2);
           } catch (AssertionError e) {
