@@ -1,8 +1,11 @@
 package dev.devflow.actors.ci.run;
 
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,23 +60,24 @@ public final class StepProcess {
 
   private enum Stop { NONE, CANCELLED, TIMED_OUT, SINK_FAILED }
 
-  private final Process process;
-  private final ProcessGroup group;
+  private Process process; // set by launch, before watch; the pumps do not read it
+  private ProcessGroup group;
   private final Path scriptFile;
+  private final Path pipes;
   private final LineSink sink;
   /** Serialises sink calls, and orders them before abandonment: no call once that happened. */
   private final Object sinkLock = new Object();
   private final AtomicReference<Stop> stop = new AtomicReference<>(Stop.NONE);
   private final AtomicReference<RuntimeException> sinkFailure = new AtomicReference<>();
   private final CompletableFuture<Void> streamsDone = new CompletableFuture<>();
+  private CompletableFuture<Void> stdoutDone;
+  private CompletableFuture<Void> stderrDone;
   private final CompletableFuture<StepOutcome> outcome = new CompletableFuture<>();
   private boolean abandoned; // guarded by sinkLock
 
-  private StepProcess(Process process, Path scriptFile, LineSink sink) {
-    this.process = process;
-    // setsid execs in place (a child of the JVM is never a group leader), so pid = group id.
-    this.group = new ProcessGroup(process.pid());
+  private StepProcess(Path scriptFile, Path pipes, LineSink sink) {
     this.scriptFile = scriptFile;
+    this.pipes = pipes;
     this.sink = sink;
   }
 
@@ -95,22 +99,98 @@ public final class StepProcess {
    */
   public static StepProcess start(StepCommand command, LineSink sink) throws IOException {
     Path script = Files.createTempFile(command.tempDir(), "step-", command.scriptSuffix());
+    Path pipes = null;
+    StepProcess step = null;
     try {
       Files.writeString(script, command.script());
+      pipes = Files.createTempDirectory(command.tempDir(), "step-pipes-");
+      Path out = pipes.resolve("stdout");
+      Path err = pipes.resolve("stderr");
+      mkfifo(out, err);
       List<String> argv = new ArrayList<>(List.of("setsid", "sh", "-c", ORPHAN_WATCH, "devflow-step",
           String.valueOf(ProcessHandle.current().pid())));
       argv.addAll(command.commandLine(script));
       ProcessBuilder builder = new ProcessBuilder(argv)
           .directory(command.workingDirectory().toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectOutput(out.toFile())
+          .redirectError(err.toFile());
       builder.environment().clear();
       builder.environment().putAll(command.env());
-      StepProcess step = new StepProcess(builder.start(), script, sink);
+      step = new StepProcess(script, pipes, sink);
+      // The readers open the pipes first: opening a named pipe waits for the other end, and the
+      // JDK opens the writing ends in start().
+      step.stdoutDone = step.pump(out, false);
+      step.stderrDone = step.pump(err, true);
+      step.launch(builder);
       step.watch(command.timeout());
       return step;
     } catch (IOException | RuntimeException e) {
+      if (step != null) {
+        step.unblockReaders();
+      }
       Files.deleteIfExists(script);
+      deletePipes(pipes);
       throw e;
+    }
+  }
+
+  private void launch(ProcessBuilder builder) throws IOException {
+    process = builder.start();
+    // setsid execs in place (a child of the JVM is never a group leader), so pid = group id.
+    group = new ProcessGroup(process.pid());
+  }
+
+  /**
+   * The step writes into named pipes that this JVM reads, not into the JDK's process pipes: when
+   * the step's process exits, the JDK reads what is buffered in its pipes and closes them, so a
+   * process left behind that still writes (a {@code server &}) looked finished and was never
+   * killed. A named pipe ends only when its last writer closes it.
+   */
+  private static void mkfifo(Path... paths) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("mkfifo", "-m", "600"));
+    for (Path p : paths) {
+      cmd.add(p.toString());
+    }
+    Process mk = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      if (!mk.waitFor(10, TimeUnit.SECONDS) || mk.exitValue() != 0) {
+        throw new IOException("mkfifo failed: " + out.strip());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while creating the step's pipes", e);
+    }
+  }
+
+  /** After a failed start: a reader still waiting to open its pipe gets a writer and then its end. */
+  private void unblockReaders() {
+    for (String name : List.of("stdout", "stderr")) {
+      // Read-write: never waits for the other end, unlike opening for writing only.
+      try (java.io.RandomAccessFile unblock = new RandomAccessFile(pipes.resolve(name).toFile(), "rw")) {
+        // opened and closed: that is all it takes
+      } catch (IOException ignored) {
+        // the pipe is gone: nobody waits on it
+      }
+    }
+  }
+
+  private static void deletePipes(Path pipes) {
+    if (pipes == null) {
+      return;
+    }
+    for (String name : List.of("stdout", "stderr")) {
+      try {
+        Files.deleteIfExists(pipes.resolve(name));
+      } catch (IOException ignored) {
+        // only litter in the runner's temp dir, which is cleaned with the job
+      }
+    }
+    try {
+      Files.deleteIfExists(pipes);
+    } catch (IOException ignored) {
+      // as above
     }
   }
 
@@ -130,9 +210,7 @@ public final class StepProcess {
   }
 
   private void watch(Duration timeout) {
-    CompletableFuture<Void> out = pump(process.getInputStream(), false);
-    CompletableFuture<Void> err = pump(process.getErrorStream(), true);
-    CompletableFuture.allOf(out, err).thenRun(() -> streamsDone.complete(null));
+    CompletableFuture.allOf(stdoutDone, stderrDone).thenRun(() -> streamsDone.complete(null));
     CompletableFuture<Process> exited = process.onExit();
     exited.thenRun(() -> {
       if (!streamsDone.isDone()) {
@@ -147,17 +225,17 @@ public final class StepProcess {
     CompletableFuture.allOf(exited, streamsDone).whenComplete((v, e) -> finish(timer));
   }
 
-  private CompletableFuture<Void> pump(InputStream stream, boolean stderr) {
+  private CompletableFuture<Void> pump(Path pipe, boolean stderr) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
-      try (InputStream in = stream) {
+      try (InputStream in = new FileInputStream(pipe.toFile())) {
         LineReader.forEachLine(in, text -> deliver(stderr, text));
       } catch (IOException e) {
         // The pipe broke: nothing more will come from it, which is the same as its end.
       } finally {
         done.complete(null);
       }
-    }, "step-" + process.pid() + (stderr ? "-stderr" : "-stdout"));
+    }, "step-" + scriptFile.getFileName() + (stderr ? "-stderr" : "-stdout"));
     reader.setDaemon(true);
     reader.start();
     return done;
@@ -216,6 +294,7 @@ public final class StepProcess {
     } catch (IOException e) {
       // Only litter in the runner's temp dir, which is cleaned with the job.
     }
+    deletePipes(pipes);
     RuntimeException failure = sinkFailure.get();
     if (failure != null) {
       outcome.completeExceptionally(failure);
