@@ -168,7 +168,7 @@ public final class StepProcess {
   private void unblockReaders() {
     for (String name : List.of("stdout", "stderr")) {
       // Read-write: never waits for the other end, unlike opening for writing only.
-      try (java.io.RandomAccessFile unblock = new RandomAccessFile(pipes.resolve(name).toFile(), "rw")) {
+      try (RandomAccessFile unblock = new RandomAccessFile(pipes.resolve(name).toFile(), "rw")) {
         // opened and closed: that is all it takes
       } catch (IOException ignored) {
         // the pipe is gone: nobody waits on it
