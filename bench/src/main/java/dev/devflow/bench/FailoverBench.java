@@ -1,6 +1,7 @@
 package dev.devflow.bench;
 
 import dev.devflow.bench.harness.ClusterHarness;
+import dev.devflow.bench.harness.FailoverTimeline;
 import dev.devflow.bench.harness.NodeProcess;
 import dev.devflow.bench.harness.Workload;
 import java.net.URI;
@@ -72,11 +73,17 @@ public final class FailoverBench {
         load.routeTo(others);
         long killed = System.nanoTime();
         victim.kill();
-        long ms = load.awaitAllWritable(killed, Duration.ofSeconds(180)).toMillis();
+        long ms;
+        String timeline;
+        try (FailoverTimeline watch = FailoverTimeline.watch(others, killed)) {
+          ms = load.awaitAllWritable(killed, Duration.ofSeconds(180)).toMillis();
+          timeline = watch.toString();
+        }
         millis.add(ms);
         System.out.printf("trial %d: killed %s (%d shards): every entity answered writes again after %d ms%n", t + 1,
             victim.name(), shards, ms);
         System.out.println("  last to answer: " + load.slowest(3));
+        System.out.println("  seen by the survivors: " + timeline);
         for (NodeProcess survivor : others) {
           List<String> refused = load.unwritableThrough(survivor);
           if (!refused.isEmpty()) {

@@ -84,10 +84,16 @@ class SelfHealingClusterTest {
     load.routeTo(List.of(n1, n3));
     long killed = System.nanoTime();
     n2.kill();
-    Duration failover = load.awaitAllWritable(killed, Duration.ofSeconds(90));
+    Duration failover;
+    String timeline;
+    try (FailoverTimeline watch = FailoverTimeline.watch(List.of(n1, n3), killed)) {
+      failover = load.awaitAllWritable(killed, Duration.ofSeconds(90));
+      timeline = watch.toString();
+    }
     System.out.printf("kill -9: node2 held %d shards; every entity answered writes again after %d ms%n", held,
         failover.toMillis());
     System.out.println("  last to answer: " + load.slowest(3));
+    System.out.println("  seen by the survivors: " + timeline);
     assertTrue(failover.compareTo(Duration.ofSeconds(45)) < 0, "failover took " + failover);
     // Through each survivor, not only through whichever answered first: pipelines included.
     load.awaitWritableThroughEach(List.of(n1, n3), Duration.ofSeconds(30));
