@@ -76,6 +76,9 @@ public final class Main implements Runnable {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     NodeServices node = NodeServices.start(system, settings, db, secrets);
+    if (settings.hasRole("core")) {
+      PersistenceWarmup.start(system, db);
+    }
     if (!settings.hasRole("api")) {
       return CompletableFuture.completedFuture(0);
     }
