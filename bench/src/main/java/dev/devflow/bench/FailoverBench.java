@@ -24,8 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * entity answers a write again, p50 and max over the trials (default 5). (2) Tenant-entity write
  * throughput with 3 nodes and then with 1 (the others leave by SIGTERM): 16 client threads, each
  * write a PATCH of a tenant's display name through the nodes in turn. Arguments: trials, seconds
- * per throughput run (default 15). The nodes get {@code DEVFLOW_SBR_STABLE_AFTER} and
- * {@code DEVFLOW_DOWN_REMOVAL_MARGIN} from this process's environment when set. The node logs stay
+ * per throughput run (default 15), seconds of warm-up before each kill (default 20: the workload's
+ * client writes every entity in turn through all nodes, so that a trial measures the failover of a
+ * cluster that has been serving, not the first use of every code path on JVMs started a minute
+ * before, and the node restarted after the previous trial is not left cold). The nodes get
+ * {@code DEVFLOW_SBR_STABLE_AFTER} and {@code DEVFLOW_DOWN_REMOVAL_MARGIN} from this process's
+ * environment when set. The node logs stay
  * in the printed directory.
  */
 public final class FailoverBench {
@@ -44,6 +48,7 @@ public final class FailoverBench {
   private static void run(String[] args) throws Exception {
     int trials = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+    int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     Path dir = Files.createTempDirectory("devflow-failover");
     System.out.println("node logs: " + dir);
     try (ClusterHarness cluster = ClusterHarness.start(dir, 3)) {
@@ -70,6 +75,9 @@ public final class FailoverBench {
         ClusterHarness.await(victim.name() + " holds shards", Duration.ofSeconds(90),
             () -> cluster.shardsOn(others.get(0), victim) > 0);
         int shards = cluster.shardsOn(others.get(0), victim);
+        load.start();
+        Thread.sleep(warmup * 1000L);
+        load.stop();
         load.routeTo(others);
         long killed = System.nanoTime();
         victim.kill();
@@ -80,8 +88,8 @@ public final class FailoverBench {
           timeline = watch.toString();
         }
         millis.add(ms);
-        System.out.printf("trial %d: killed %s (%d shards): every entity answered writes again after %d ms%n", t + 1,
-            victim.name(), shards, ms);
+        System.out.printf("trial %d: killed %s (%d shards) after %d s of warm-up writes: every entity answered writes "
+            + "again after %d ms%n", t + 1, victim.name(), shards, warmup, ms);
         System.out.println("  last to answer: " + load.slowest(3));
         System.out.println("  seen by the survivors: " + timeline);
         for (NodeProcess survivor : others) {
