@@ -5,19 +5,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import org.apache.pekko.actor.ActorIdentity;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSelection;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.Identify;
+import org.apache.pekko.actor.RootActorPath;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.sharding.ShardRegion.ClusterShardingStats;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
-import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -33,7 +36,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class ServiceRoutes extends ApiDirectives {
 
-  public record MemberView(String address, String status, List<String> roles, Map<String, Integer> shards) {}
+  /** {@code reachable}: as this node sees it; {@code shards} per entity type, null where not known. */
+  public record MemberView(String address, String status, List<String> roles, boolean reachable,
+      Map<String, Integer> shards) {}
 
   public record ClusterView(String self, String leader, List<MemberView> members) {}
 
@@ -106,42 +111,57 @@ public final class ServiceRoutes extends ApiDirectives {
     return complete(Problems.response(503, "not-ready", "Not ready", why));
   }
 
+  /**
+   * Every member with its shards, asked of each reachable member's own regions at once. Pekko's
+   * cluster-wide statistics wait for every region the coordinator knows and answer with nothing
+   * at all when one is silent, so while a member was unreachable this view took the whole ask
+   * timeout and then showed no shards anywhere. An unreachable member's counts are null (not
+   * known), and so is a count its region did not give within the timeout.
+   */
   private CompletionStage<ClusterView> clusterView() {
     Cluster cluster = Cluster.get(system);
     var state = cluster.state();
-    List<CompletableFuture<Map.Entry<String, ClusterShardingStats>>> stats =
-        new ArrayList<>();
-    for (EntityTypeKey<?> key : entityTypes) {
-      stats.add(
-          AskPattern.<ClusterShardingQuery, ClusterShardingStats>ask(
-                  ClusterSharding.get(system).shardState(),
-                  replyTo -> new GetClusterShardingStats(key, askTimeout, replyTo),
-                  askTimeout.plusSeconds(1),
-                  system.scheduler())
-              .thenApply(s -> Map.entry(key.name(), s))
-              .toCompletableFuture());
+    List<CompletableFuture<MemberView>> members = new ArrayList<>();
+    for (Member m : state.getMembers()) {
+      boolean reachable = !state.getUnreachable().contains(m);
+      Map<String, CompletableFuture<Integer>> counts = new LinkedHashMap<>();
+      for (EntityTypeKey<?> key : entityTypes) {
+        counts.put(key.name(), reachable ? shardsOn(m.address(), key.name()) : CompletableFuture.completedFuture(null));
+      }
+      members.add(CompletableFuture.allOf(counts.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
+        Map<String, Integer> shards = new LinkedHashMap<>();
+        counts.forEach((type, n) -> shards.put(type, n.join()));
+        return new MemberView(
+            m.address().toString(),
+            m.status().toString().toLowerCase(),
+            new ArrayList<>(m.getRoles()).stream().filter(r -> !r.startsWith("dc-")).sorted().toList(),
+            reachable,
+            shards);
+      }));
     }
-    return CompletableFuture.allOf(stats.toArray(new CompletableFuture[0]))
-        .thenApply(
-            ignored -> {
-              List<MemberView> members = new ArrayList<>();
-              for (Member m : state.getMembers()) {
-                Map<String, Integer> shards = new LinkedHashMap<>();
-                for (var s : stats) {
-                  var e = s.join();
-                  var region = e.getValue().getRegions().get(m.address());
-                  shards.put(e.getKey(), region == null ? 0 : region.getStats().size());
-                }
-                members.add(
-                    new MemberView(
-                        m.address().toString(),
-                        m.status().toString().toLowerCase(),
-                        new ArrayList<>(m.getRoles()).stream().filter(r -> !r.startsWith("dc-")).sorted().toList(),
-                        shards));
-              }
-              Address leader = state.getLeader();
-              return new ClusterView(
-                  cluster.selfMember().address().toString(), leader == null ? null : leader.toString(), members);
-            });
+    return CompletableFuture.allOf(members.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      Address leader = state.getLeader();
+      return new ClusterView(cluster.selfMember().address().toString(), leader == null ? null : leader.toString(),
+          members.stream().map(CompletableFuture::join).toList());
+    });
+  }
+
+  /**
+   * How many shards of {@code type} the region on {@code member} hosts: 0 when the member runs no
+   * such region (not of the entity's role: at most a proxy), null when it did not answer in time.
+   */
+  private CompletableFuture<Integer> shardsOn(Address member, String type) {
+    ActorSelection region = system.classicSystem().actorSelection(
+        new RootActorPath(member, "/").child("system").child("sharding").child(type));
+    return Patterns.ask(region, new Identify(type), askTimeout).toCompletableFuture()
+        .thenCompose(identity -> {
+          Optional<ActorRef> ref = ((ActorIdentity) identity).getActorRef();
+          if (ref.isEmpty()) {
+            return CompletableFuture.completedFuture(0);
+          }
+          return Patterns.ask(ref.get(), ShardRegion.getRegionStatsInstance(), askTimeout).toCompletableFuture()
+              .thenApply(stats -> ((ShardRegion.ShardRegionStats) stats).getStats().size());
+        })
+        .exceptionally(error -> null);
   }
 }

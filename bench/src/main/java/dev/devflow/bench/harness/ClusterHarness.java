@@ -112,7 +112,7 @@ public final class ClusterHarness implements AutoCloseable {
         "--cluster-port", String.valueOf(clusterPort), "--http-port", String.valueOf(httpPort)));
     args.addAll(dbArgs(name));
     args.addAll(List.of(extra));
-    return add(new NodeProcess(this, name, args, clusterPort, httpPort));
+    return add(new NodeProcess(this, name, args, host, clusterPort, httpPort));
   }
 
   /** Starts a runner (no seed port, no HTTP). */
@@ -122,7 +122,7 @@ public final class ClusterHarness implements AutoCloseable {
         String.valueOf(clusterPort)));
     args.addAll(dbArgs(name));
     args.addAll(List.of(extra));
-    return add(new NodeProcess(this, name, args, clusterPort, 0));
+    return add(new NodeProcess(this, name, args, "127.0.0.1", clusterPort, 0));
   }
 
   private NodeProcess add(NodeProcess p) throws IOException {
@@ -171,7 +171,7 @@ public final class ClusterHarness implements AutoCloseable {
   public int shardsOn(NodeProcess via, NodeProcess node) throws Exception {
     int shards = 0;
     for (JsonNode m : clusterView(via).get("members")) {
-      if (m.get("address").asText().endsWith(":" + node.clusterPort())) {
+      if (m.get("address").asText().endsWith("@" + node.clusterAddress())) {
         for (JsonNode n : m.get("shards")) {
           shards += n.asInt();
         }

@@ -25,15 +25,18 @@ public final class NodeProcess {
   private final ClusterHarness cluster;
   private final String name;
   private final List<String> args;
+  private final String clusterHost;
   private final int clusterPort;
   private final int httpPort;
   private Process process;
   private int starts;
 
-  NodeProcess(ClusterHarness cluster, String name, List<String> args, int clusterPort, int httpPort) {
+  NodeProcess(ClusterHarness cluster, String name, List<String> args, String clusterHost, int clusterPort,
+      int httpPort) {
     this.cluster = cluster;
     this.name = name;
     this.args = List.copyOf(args);
+    this.clusterHost = clusterHost;
     this.clusterPort = clusterPort;
     this.httpPort = httpPort;
   }
@@ -49,6 +52,15 @@ public final class NodeProcess {
 
   public int clusterPort() {
     return clusterPort;
+  }
+
+  /**
+   * {@code host:port} of its cluster address, as members are listed ({@code pekko://devflow@}
+   * before it): nodes on different loopback addresses may share a port, so the port alone does
+   * not tell them apart.
+   */
+  public String clusterAddress() {
+    return clusterHost + ":" + clusterPort;
   }
 
   public String baseUrl() {

@@ -1,8 +1,10 @@
 package dev.devflow.bench.harness;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,13 +121,29 @@ class SelfHealingClusterTest {
     load.routeTo(List.of(n1, n2));
     long frozen = System.nanoTime();
     n3.freeze();
-    // The timeline reads the survivors' own view every 200 ms; the cluster API that the check
-    // below asks waits on the frozen node's shard statistics, so it learns of the removal late.
+    // The timeline reads the survivors' own view every 200 ms, the check below the cluster API.
+    // While node3 is unreachable the API must still answer, with node3's shards unknown.
     String frozenTimeline;
+    AtomicReference<JsonNode> unreachableView = new AtomicReference<>();
     try (FailoverTimeline watch = FailoverTimeline.watch(List.of(n1, n2), frozen)) {
-      ClusterHarness.await("node3 removed", Duration.ofSeconds(45),
-          () -> cluster.membersUp(n1) == 2 && cluster.members(n1) == 2);
+      ClusterHarness.await("node3 removed", Duration.ofSeconds(45), () -> {
+        JsonNode members = cluster.clusterView(n1).get("members");
+        int up = 0;
+        for (JsonNode m : members) {
+          up += m.get("status").asText().equals("up") ? 1 : 0;
+          if (m.get("address").asText().endsWith("@" + n3.clusterAddress()) && !m.get("reachable").asBoolean()) {
+            unreachableView.compareAndSet(null, members);
+          }
+        }
+        return up == 2 && members.size() == 2;
+      });
       frozenTimeline = watch.toString();
+    }
+    assertNotNull(unreachableView.get(), "GET /api/v1/cluster never showed the frozen node3 unreachable");
+    for (JsonNode m : unreachableView.get()) {
+      boolean frozenNode = m.get("address").asText().endsWith("@" + n3.clusterAddress());
+      m.get("shards").forEach(n -> assertEquals(frozenNode, n.isNull(),
+          "shards of " + m.get("address").asText() + " while node3 was unreachable: " + m.get("shards")));
     }
     System.out.printf("SIGSTOP: node3 removed from the cluster %d ms after it froze, as the cluster API shows%n",
         (System.nanoTime() - frozen) / 1_000_000);
