@@ -29,8 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * cluster that has been serving, not the first use of every code path on JVMs started a minute
  * before, and the node restarted after the previous trial is not left cold). The nodes get
  * {@code DEVFLOW_SBR_STABLE_AFTER} and {@code DEVFLOW_DOWN_REMOVAL_MARGIN} from this process's
- * environment when set. The node logs stay
- * in the printed directory.
+ * environment when set. The node logs stay in the printed directory.
  */
 public final class FailoverBench {
 
