@@ -50,6 +50,8 @@ final class PersistenceWarmup {
   private static final int WINDOW = 10_000;
   private static final int MAX_EVENTS = 200;
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  /** Numbers the replay actors: warm-ups may overlap a finished one's actors still stopping. */
+  private static final AtomicLong REPLAYS = new AtomicLong();
 
   /** What one warm-up did. */
   record Result(int entities, long events, long millis) {}
@@ -121,8 +123,6 @@ final class PersistenceWarmup {
                   (System.nanoTime() - started) / 1_000_000));
         });
   }
-
-  private static final AtomicLong REPLAYS = new AtomicLong();
 
   /**
    * Recovers one persistence id with no behaviour of its own: every event and snapshot is read
